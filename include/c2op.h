@@ -1,0 +1,433 @@
+/*
+ * c2op.h - the one public header of libc2op.
+ *
+ * c2op rebuilds Caffe2's `Negative` and `NegateGradient` operators in C17,
+ * together with the machinery that makes an operator usable: a schema
+ * registry, a kernel registry keyed by (op, device), a gradient registry, a
+ * workspace of named blobs, nets, and backward nets.
+ *
+ * Tensors are DLPack `DLTensor`s (dlpack/dlpack.h, Debian's libdlpack-dev).
+ *
+ * Conventions that hold for every function declared here:
+ *  - Every fallible call returns a `c2op_status`; results come back through
+ *    `*_out` pointers. On failure, `c2op_last_error()` (thread-local) says
+ *    which argument was wrong and why, and every output is left untouched.
+ *  - The library never aborts, exits or prints.
+ *  - Indices, sizes and offsets are 64-bit: tensors of more than 2^31
+ *    elements work.
+ *  - Thread safety: the kernel calls (`c2op_negative`, ...) and registry
+ *    look-ups may be called from any number of threads at once. A workspace,
+ *    a net, an op def and a context belong to one thread at a time (or the
+ *    caller serialises access); distinct objects are independent.
+ */
+#ifndef C2OP_H
+#define C2OP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <dlpack/dlpack.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Version and export                                                        */
+/* ------------------------------------------------------------------------ */
+
+#define C2OP_VERSION_MAJOR 0
+#define C2OP_VERSION_MINOR 1
+#define C2OP_VERSION_PATCH 0
+/** The version as one number: major * 10000 + minor * 100 + patch. */
+#define C2OP_VERSION_NUMBER                                                    \
+  (C2OP_VERSION_MAJOR * 10000 + C2OP_VERSION_MINOR * 100 + C2OP_VERSION_PATCH)
+
+#if defined(__GNUC__) && !defined(C2OP_STATIC_DEFINE)
+#define C2OP_API __attribute__((visibility("default")))
+#else
+#define C2OP_API
+#endif
+
+/** DLPack 0.8 and later call bool `kDLBool` (code 6); Debian's 0.6 header
+ *  lacks the name, so c2op names it. */
+#define C2OP_DL_BOOL 6
+
+/** The most dimensions a tensor may have in any c2op call. */
+#define C2OP_MAX_NDIM 32
+
+/** Returns the library's version string, e.g. "0.1.0". */
+C2OP_API const char *c2op_version_string(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status codes and errors                                                   */
+/* ------------------------------------------------------------------------ */
+
+/** What every fallible call returns. */
+typedef enum {
+  C2OP_OK = 0,                     /**< success */
+  C2OP_ERR_NULL_POINTER = 1,       /**< a required pointer argument is NULL */
+  C2OP_ERR_INVALID_ARGUMENT = 2,   /**< a malformed argument (negative dim, bad ndim, ...) */
+  C2OP_ERR_UNSUPPORTED_DTYPE = 3,  /**< the op does not handle this dtype */
+  C2OP_ERR_UNSUPPORTED_DEVICE = 4, /**< the device is not supported by this build */
+  C2OP_ERR_SHAPE_MISMATCH = 5,     /**< tensors that must agree in shape do not */
+  C2OP_ERR_DTYPE_MISMATCH = 6,     /**< tensors that must agree in dtype do not */
+  C2OP_ERR_DEVICE_MISMATCH = 7,    /**< tensors that must share a device do not */
+  C2OP_ERR_OVERLAP = 8,            /**< an output's elements overlap each other */
+  C2OP_ERR_OUT_OF_MEMORY = 9,      /**< an allocation failed */
+  C2OP_ERR_NOT_FOUND = 10,         /**< no such op, kernel, gradient or blob */
+  C2OP_ERR_ALREADY_EXISTS = 11,    /**< a registration that would replace an entry */
+  C2OP_ERR_SCHEMA_VIOLATION = 12,  /**< an op def breaks its op's schema */
+  C2OP_ERR_NO_GRADIENT = 13,       /**< the op has no gradient definition */
+  C2OP_ERR_NO_DEVICE = 14,         /**< no usable GPU or driver at run time */
+  C2OP_ERR_CUDA = 15,              /**< a CUDA call failed (message has CUDA's text) */
+  C2OP_ERR_OVERFLOW = 16,          /**< a size or offset does not fit in 64 bits */
+  C2OP_ERR_INTERNAL = 17           /**< a bug in c2op; please report it */
+} c2op_status;
+
+/** Returns the enumerator's name, e.g. "C2OP_ERR_SHAPE_MISMATCH"; never NULL
+ *  ("C2OP_ERR_UNKNOWN" for a value that is not a c2op_status). */
+C2OP_API const char *c2op_status_name(c2op_status status);
+
+/** Returns the message of the last failed call on this thread, naming the
+ *  argument and the problem, e.g. "y: shape [3,4] does not match x: shape
+ *  [4,3]". Empty ("") when the last call succeeded. Never NULL. The pointer
+ *  stays valid until the next c2op call on this thread. */
+C2OP_API const char *c2op_last_error(void);
+
+/* ------------------------------------------------------------------------ */
+/* Execution contexts                                                        */
+/* ------------------------------------------------------------------------ */
+
+/** Where and how a kernel runs: thread count for CPU kernels, CUDA stream for
+ *  CUDA kernels. Opaque; create, configure, pass to the `_ex` calls. A
+ *  context may be shared by several threads as long as none changes it. */
+typedef struct c2op_context c2op_context;
+
+/** Creates a context with the defaults: num_threads 0 (automatic) and the
+ *  CUDA default stream. */
+C2OP_API c2op_status c2op_context_create(c2op_context **ctx_out);
+/** Frees a context; NULL is a no-op. */
+C2OP_API void c2op_context_destroy(c2op_context *ctx);
+/** Sets the number of CPU threads a kernel may use: 1 runs on the calling
+ *  thread only; 0 means automatic (the environment variable
+ *  C2OP_NUM_THREADS if set, else the number of online CPUs). Tensors too
+ *  small to gain from threads always run on the calling thread. */
+C2OP_API c2op_status c2op_context_set_num_threads(c2op_context *ctx, int32_t num_threads);
+/** Reads the thread count as set (0 = automatic). */
+C2OP_API c2op_status c2op_context_get_num_threads(const c2op_context *ctx, int32_t *num_threads_out);
+/** Sets the CUDA stream (a cudaStream_t; NULL = the legacy default stream)
+ *  that CUDA kernels are launched on. Ignored by CPU kernels. */
+C2OP_API c2op_status c2op_context_set_cuda_stream(c2op_context *ctx, void *stream);
+/** Reads the CUDA stream. */
+C2OP_API c2op_status c2op_context_get_cuda_stream(const c2op_context *ctx, void **stream_out);
+
+/* ------------------------------------------------------------------------ */
+/* Kernel API                                                                */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * y = -x, elementwise (Caffe2's `Negative`, ONNX `Neg`).
+ *
+ * dtypes: int8/16/32/64 wrap like two's complement (-INT32_MIN == INT32_MIN);
+ * uint8/16/32/64 negate modulo 2^bits (uint8 1 -> 255); float16, bfloat16,
+ * float32, float64, complex64 and complex128 flip the sign bit of every
+ * real component (-(+0.0) == -0.0; NaN keeps its payload). bool, lanes != 1
+ * and unknown codes give C2OP_ERR_UNSUPPORTED_DTYPE.
+ *
+ * Layout: any shape (ndim 0..C2OP_MAX_NDIM), strides in elements or NULL for
+ * compact row-major, negative and zero strides in x, any byte_offset. x and y
+ * must agree in shape, dtype and device. y's elements must not overlap each
+ * other (C2OP_ERR_OVERLAP). y may describe exactly x's elements (in place);
+ * any other overlap of x and y gives the result as if x had been read in full
+ * before y was written.
+ *
+ * Devices: kDLCPU and kDLCUDAHost run on the CPU (the two may be mixed: both
+ * are host memory). kDLCUDA needs a build with CUDA.
+ *
+ * Everything is checked before y is written: on error y is untouched.
+ */
+C2OP_API c2op_status c2op_negative(const DLTensor *x, DLTensor *y);
+
+/**
+ * y = x (Caffe2's `NegateGradient` forward: a copy). Copies every dtype whose
+ * element is a whole number of bytes, bool included; a call in place copies
+ * nothing. Same layout, overlap and device rules as c2op_negative.
+ */
+C2OP_API c2op_status c2op_negate_gradient(const DLTensor *x, DLTensor *y);
+
+/** c2op_negative with an execution context (NULL = the default context). */
+C2OP_API c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y);
+/** c2op_negate_gradient with an execution context (NULL = default). */
+C2OP_API c2op_status c2op_negate_gradient_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y);
+
+/* ------------------------------------------------------------------------ */
+/* Devices as Caffe2 numbers them (caffe2.proto DeviceTypeProto)             */
+/* ------------------------------------------------------------------------ */
+
+typedef enum {
+  C2OP_DEVICE_CPU = 0,  /**< PROTO_CPU */
+  C2OP_DEVICE_CUDA = 1  /**< PROTO_CUDA */
+} c2op_device_type;
+
+/** Caffe2's DeviceOption, the part c2op uses. */
+typedef struct {
+  int32_t device_type; /**< a c2op_device_type */
+  int32_t device_id;   /**< GPU ordinal; 0 for the CPU */
+} c2op_device_option;
+
+/* ------------------------------------------------------------------------ */
+/* Op definitions (Caffe2's OperatorDef)                                     */
+/* ------------------------------------------------------------------------ */
+
+/** One operator invocation: a type (the op's registered name), blob names in
+ *  and out. The strings and arrays are owned by the op def; read the fields
+ *  freely, change them only through the functions below (plain fields
+ *  `is_gradient_op` and `device_option` may be assigned directly). */
+typedef struct {
+  char *type;                       /**< op name, e.g. "Negative" */
+  char *name;                       /**< optional op name; "" when unset */
+  int32_t num_inputs;               /**< number of input blob names */
+  char **inputs;                    /**< input blob names */
+  int32_t num_outputs;              /**< number of output blob names */
+  char **outputs;                   /**< output blob names */
+  int32_t is_gradient_op;           /**< 1 for ops made by a gradient maker */
+  c2op_device_option device_option; /**< where the op runs */
+} c2op_op_def;
+
+/** Creates an op def (deep copy of every string). Blob names must be
+ *  non-empty. */
+C2OP_API c2op_status c2op_op_def_create(const char *type, int32_t num_inputs,
+                                        const char *const *inputs, int32_t num_outputs,
+                                        const char *const *outputs, c2op_op_def **def_out);
+/** Deep copy of an op def. */
+C2OP_API c2op_status c2op_op_def_clone(const c2op_op_def *def, c2op_op_def **def_out);
+/** Sets the op's own name (not its type). */
+C2OP_API c2op_status c2op_op_def_set_name(c2op_op_def *def, const char *name);
+/** Renames input i / output i. */
+C2OP_API c2op_status c2op_op_def_set_input(c2op_op_def *def, int32_t i, const char *blob);
+C2OP_API c2op_status c2op_op_def_set_output(c2op_op_def *def, int32_t i, const char *blob);
+/** Frees an op def; NULL is a no-op. */
+C2OP_API void c2op_op_def_destroy(c2op_op_def *def);
+
+/* ------------------------------------------------------------------------ */
+/* Schema registry (Caffe2's OpSchema)                                       */
+/* ------------------------------------------------------------------------ */
+
+/** The part of a tensor that type and shape inference look at. */
+typedef struct {
+  DLDataType dtype;
+  int32_t ndim;
+  int64_t shape[C2OP_MAX_NDIM];
+} c2op_tensor_type;
+
+/** Type and shape inference: from the inputs' types, fill the outputs'.
+ *  Returns C2OP_OK or an error status (setting the error message through
+ *  whatever c2op call failed, or leaving the generic one). */
+typedef c2op_status (*c2op_infer_fn)(int32_t num_inputs, const c2op_tensor_type *inputs,
+                                     int32_t num_outputs, c2op_tensor_type *outputs);
+
+/** Built-in inference: every output has input 0's dtype and shape (Caffe2's
+ *  IdenticalTypeAndShape). */
+C2OP_API c2op_status c2op_infer_identical(int32_t num_inputs, const c2op_tensor_type *inputs,
+                                          int32_t num_outputs, c2op_tensor_type *outputs);
+
+/** An allowed in-place pair: output `output` may be the same blob as input
+ *  `input`. */
+typedef struct {
+  int32_t input;
+  int32_t output;
+} c2op_inplace_pair;
+
+/** What an op is. Registered schemas are stored by pointer: a schema passed
+ *  to c2op_register_schema must stay valid and unchanged for the rest of the
+ *  process (static storage is the usual choice). */
+typedef struct {
+  const char *name;                 /**< unique op name, e.g. "Negative" */
+  int32_t min_inputs, max_inputs;   /**< input count range */
+  int32_t min_outputs, max_outputs; /**< output count range */
+  const c2op_inplace_pair *inplace; /**< allowed in-place pairs */
+  int32_t num_inplace;              /**< length of `inplace` */
+  c2op_infer_fn infer;              /**< type and shape inference; NULL = none */
+  const char *inference_name;       /**< e.g. "IdenticalTypeAndShape"; NULL = none */
+  const char *onnx_name;            /**< ONNX op name; NULL when none */
+  const char *onnx_note;            /**< how the op maps to ONNX, e.g. at inference; may be NULL */
+  const DLDataType *dtypes;         /**< accepted input dtypes (lanes 1) */
+  int32_t num_dtypes;               /**< length of `dtypes`; 0 = every dtype */
+  const char *doc;                  /**< what the op does */
+  const char *const *input_names;   /**< max_inputs names (NULL = unnamed) */
+  const char *const *input_docs;    /**< max_inputs docs (may be NULL) */
+  const char *const *output_names;  /**< max_outputs names */
+  const char *const *output_docs;   /**< max_outputs docs */
+} c2op_op_schema;
+
+/** Looks up a schema by op name; C2OP_ERR_NOT_FOUND if none. */
+C2OP_API c2op_status c2op_schema_lookup(const char *op, const c2op_op_schema **schema_out);
+/** Number of registered schemas. */
+C2OP_API int32_t c2op_schema_count(void);
+/** The i-th registered schema (registration order; built-ins first). */
+C2OP_API c2op_status c2op_schema_at(int32_t i, const c2op_op_schema **schema_out);
+/** Registers a new op schema. C2OP_ERR_ALREADY_EXISTS if the name is taken,
+ *  C2OP_ERR_INVALID_ARGUMENT for inconsistent counts or in-place pairs. */
+C2OP_API c2op_status c2op_register_schema(const c2op_op_schema *schema);
+/** Whether `dtype` is one the schema accepts. */
+C2OP_API int c2op_schema_accepts_dtype(const c2op_op_schema *schema, DLDataType dtype);
+/** Whether (input, output) is an allowed in-place pair of the schema. */
+C2OP_API int c2op_schema_allows_inplace(const c2op_op_schema *schema, int32_t input, int32_t output);
+
+/* ------------------------------------------------------------------------ */
+/* Kernel registry, keyed by (op, device)                                    */
+/* ------------------------------------------------------------------------ */
+
+/** A kernel: computes the op's outputs from its inputs. The tensors were
+ *  checked against the schema (counts, dtypes) by the workspace, but a kernel
+ *  must still check everything else and leave outputs untouched on error. */
+typedef c2op_status (*c2op_kernel_fn)(const c2op_context *ctx, int32_t num_inputs,
+                                      const DLTensor *const *inputs, int32_t num_outputs,
+                                      DLTensor *const *outputs);
+
+/** Registers the kernel of `op` (which needs a schema) for `device`. */
+C2OP_API c2op_status c2op_register_kernel(const char *op, c2op_device_type device,
+                                          c2op_kernel_fn kernel);
+/** Looks up a kernel; C2OP_ERR_NOT_FOUND names the op and device. */
+C2OP_API c2op_status c2op_kernel_lookup(const char *op, c2op_device_type device,
+                                        c2op_kernel_fn *kernel_out);
+
+/* ------------------------------------------------------------------------ */
+/* Gradient registry (Caffe2's GradientMakerBase / GetGradientDefs)          */
+/* ------------------------------------------------------------------------ */
+
+/** What a gradient maker produces for one forward op: the gradient op defs,
+ *  and for each forward input the name of the blob holding its gradient
+ *  (NULL where the input gets none). */
+typedef struct {
+  int32_t num_ops;
+  c2op_op_def **ops;
+  int32_t num_input_grads; /**< == the forward op's num_inputs */
+  char **input_grads;
+} c2op_gradient;
+
+/** A gradient maker. `output_grads[i]` names the gradient blob of the
+ *  forward op's output i, or is NULL when that output has no gradient. The
+ *  maker appends ops with c2op_gradient_add_op and names input gradients
+ *  with c2op_gradient_set_input_grad. Caffe2's conventions: the gradient of
+ *  blob B is named "B_grad", gradient ops carry is_gradient_op = 1 and the
+ *  forward op's device option (c2op_gradient_add_op sets both). */
+typedef c2op_status (*c2op_gradient_maker)(const c2op_op_def *forward,
+                                           const char *const *output_grads,
+                                           c2op_gradient *gradient);
+
+/** Appends a copy of `def` to the gradient, marked as a gradient op with the
+ *  device option of `forward`. */
+C2OP_API c2op_status c2op_gradient_add_op(c2op_gradient *gradient, const c2op_op_def *forward,
+                                          const c2op_op_def *def);
+/** Names the gradient blob of forward input i. */
+C2OP_API c2op_status c2op_gradient_set_input_grad(c2op_gradient *gradient, int32_t i,
+                                                  const char *blob);
+
+/** Registers the gradient maker of `op` (which needs a schema). */
+C2OP_API c2op_status c2op_register_gradient(const char *op, c2op_gradient_maker maker);
+
+/** Caffe2's GetGradientDefs: the gradient ops of `forward`. `output_grads`
+ *  may be NULL, meaning "B_grad" for every output B. C2OP_ERR_NO_GRADIENT
+ *  when the op has no gradient maker. Free the result with
+ *  c2op_gradient_destroy. */
+C2OP_API c2op_status c2op_get_gradient_defs(const c2op_op_def *forward,
+                                            const char *const *output_grads,
+                                            c2op_gradient **gradient_out);
+/** Frees a gradient; NULL is a no-op. */
+C2OP_API void c2op_gradient_destroy(c2op_gradient *gradient);
+
+/* ------------------------------------------------------------------------ */
+/* Workspace: named blobs that own their tensors                             */
+/* ------------------------------------------------------------------------ */
+
+typedef struct c2op_workspace c2op_workspace;
+typedef struct c2op_net c2op_net;
+
+C2OP_API c2op_status c2op_workspace_create(c2op_workspace **ws_out);
+/** Frees the workspace and every blob in it; NULL is a no-op. */
+C2OP_API void c2op_workspace_destroy(c2op_workspace *ws);
+
+/** Copies `tensor` (any layout, host memory) into blob `name`, creating or
+ *  replacing it. The blob holds a compact row-major copy. */
+C2OP_API c2op_status c2op_workspace_feed(c2op_workspace *ws, const char *name,
+                                         const DLTensor *tensor);
+/** Borrows blob `name`'s tensor (compact row-major, strides NULL). Valid
+ *  until the blob is replaced, written by an op, removed, or the workspace
+ *  destroyed. C2OP_ERR_NOT_FOUND if no such blob. */
+C2OP_API c2op_status c2op_workspace_fetch(const c2op_workspace *ws, const char *name,
+                                          const DLTensor **tensor_out);
+/** 1 if the blob exists, else 0. */
+C2OP_API int c2op_workspace_has_blob(const c2op_workspace *ws, const char *name);
+/** Number of blobs. */
+C2OP_API int32_t c2op_workspace_num_blobs(const c2op_workspace *ws);
+/** Name of the i-th blob, blobs sorted by name. */
+C2OP_API c2op_status c2op_workspace_blob_name(const c2op_workspace *ws, int32_t i,
+                                              const char **name_out);
+/** Removes a blob; C2OP_ERR_NOT_FOUND if none. */
+C2OP_API c2op_status c2op_workspace_remove(c2op_workspace *ws, const char *name);
+
+/** Runs one op def: checks it against its schema (input/output counts,
+ *  in-place pairs, dtypes), checks the inputs exist, infers the outputs'
+ *  types and shapes, allocates them (reusing an existing output blob of the
+ *  same dtype and shape), and dispatches to the kernel registered for the
+ *  op's device. On error the workspace is unchanged. `ctx` may be NULL. */
+C2OP_API c2op_status c2op_workspace_run_op(c2op_workspace *ws, const c2op_context *ctx,
+                                           const c2op_op_def *def);
+/** Runs every op of `net` in order; stops at the first failing op (the
+ *  message names its index and type), keeping what earlier ops wrote. */
+C2OP_API c2op_status c2op_workspace_run_net(c2op_workspace *ws, const c2op_context *ctx,
+                                            const c2op_net *net);
+
+/* ------------------------------------------------------------------------ */
+/* Nets (Caffe2's NetDef) and backward nets                                  */
+/* ------------------------------------------------------------------------ */
+
+/** Creates an empty net with a name (may be ""). */
+C2OP_API c2op_status c2op_net_create(const char *name, c2op_net **net_out);
+/** Frees a net and its op defs; NULL is a no-op. */
+C2OP_API void c2op_net_destroy(c2op_net *net);
+/** The net's name. */
+C2OP_API const char *c2op_net_name(const c2op_net *net);
+/** Appends a copy of `def`. */
+C2OP_API c2op_status c2op_net_add_op(c2op_net *net, const c2op_op_def *def);
+/** Number of ops. */
+C2OP_API int32_t c2op_net_num_ops(const c2op_net *net);
+/** Borrows op i (valid while the net lives and is not changed). */
+C2OP_API c2op_status c2op_net_op(const c2op_net *net, int32_t i, const c2op_op_def **def_out);
+/** Declares an external input / output blob name. */
+C2OP_API c2op_status c2op_net_add_external_input(c2op_net *net, const char *blob);
+C2OP_API c2op_status c2op_net_add_external_output(c2op_net *net, const char *blob);
+C2OP_API int32_t c2op_net_num_external_inputs(const c2op_net *net);
+C2OP_API int32_t c2op_net_num_external_outputs(const c2op_net *net);
+C2OP_API c2op_status c2op_net_external_input(const c2op_net *net, int32_t i, const char **blob_out);
+C2OP_API c2op_status c2op_net_external_output(const c2op_net *net, int32_t i, const char **blob_out);
+
+/**
+ * Builds the backward net of `forward` from the given outputs (Caffe2's
+ * AddGradientOperators): the caller feeds "Y_grad" for each output Y; the
+ * gradient ops of the forward ops that lead to those outputs come in reverse
+ * order; in-place forward ops are handled by versioning blobs; where a blob's
+ * gradient comes from several ops, each contribution is written to
+ * "B_grad_autosplit_K" and a "Sum" op adds them into "B_grad". The backward
+ * net's external inputs are the "Y_grad" blobs, its external outputs the
+ * gradients of the blobs the forward net reads without writing.
+ * C2OP_ERR_NO_GRADIENT names the first op on the path that has no gradient.
+ */
+C2OP_API c2op_status c2op_net_build_backward(const c2op_net *forward, int32_t num_outputs,
+                                             const char *const *outputs,
+                                             c2op_net **backward_out);
+
+/* ------------------------------------------------------------------------ */
+/* Build facts                                                               */
+/* ------------------------------------------------------------------------ */
+
+/** 1 if the library was built with the CUDA backend, else 0. */
+C2OP_API int c2op_has_cuda(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* C2OP_H */

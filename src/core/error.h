@@ -1,0 +1,33 @@
+/* error.h - status codes and the thread-local error message (internal). */
+#ifndef C2OP_CORE_ERROR_H
+#define C2OP_CORE_ERROR_H
+
+#include "c2op.h"
+
+/* Records `status` with a printf-style message as this thread's last error
+ * and returns `status`, so error paths are one line:
+ *   return c2op__error(C2OP_ERR_NULL_POINTER, "x is NULL"); */
+c2op_status c2op__error(c2op_status status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prefixes the current message with `fmt...` + ": " (used to add context
+ * such as "op 2 (Negative)"); returns `status`. */
+c2op_status c2op__error_prefix(c2op_status status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Clears the last error; every public fallible entry point calls it first. */
+void c2op__clear_error(void);
+
+/* One-line error returns. */
+#define C2OP_RETURN_IF(cond, status, ...)                                      \
+  do {                                                                         \
+    if (cond) return c2op__error((status), __VA_ARGS__);                       \
+  } while (0)
+
+#define C2OP_TRY(expr)                                                         \
+  do {                                                                         \
+    c2op_status c2op_try_s_ = (expr);                                          \
+    if (c2op_try_s_ != C2OP_OK) return c2op_try_s_;                            \
+  } while (0)
+
+#endif

@@ -1,0 +1,68 @@
+/* tensor.h - DLTensor validation, formatting and elementwise plans
+ * (internal, device-agnostic).
+ *
+ * An elementwise op y = f(x) is prepared in three steps, all before y is
+ * written: check each tensor's structure, check that x and y agree, then
+ * build a plan: the layout with size-1 dims dropped, y's negative strides
+ * flipped (in x too), dims sorted by y's stride and contiguous dims merged,
+ * y proven free of self-overlap, and x/y overlap classified. */
+#ifndef C2OP_CORE_TENSOR_H
+#define C2OP_CORE_TENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "c2op.h"
+
+/* Where a tensor's memory lives, as far as dispatch is concerned. */
+typedef enum {
+  C2OP__DEVICE_HOST = 0, /* kDLCPU, kDLCUDAHost */
+  C2OP__DEVICE_CUDA = 1, /* kDLCUDA */
+  C2OP__DEVICE_OTHER = 2 /* anything else: unsupported */
+} c2op__device_class;
+
+c2op__device_class c2op__device_class_of(DLDevice device);
+
+/* Human-readable names for messages. */
+void c2op__format_dtype(DLDataType dtype, char *buf, size_t size);
+void c2op__format_shape(int32_t ndim, const int64_t *shape, char *buf, size_t size);
+void c2op__format_device(DLDevice device, char *buf, size_t size);
+
+/* Element size in bytes when bits * lanes is a positive multiple of 8, else 0. */
+size_t c2op__dtype_size(DLDataType dtype);
+
+/* Checks one tensor's structure: not NULL, ndim in range, shape present and
+ * non-negative, element count within int64. Names the tensor `name` in
+ * messages. Writes the element count. */
+c2op_status c2op__check_tensor(const DLTensor *t, const char *name, int64_t *numel_out);
+
+/* The x/y agreement checks of an elementwise op: both structurally valid,
+ * same device class (host/CUDA) and device, same dtype, same shape. */
+c2op_status c2op__check_same(const DLTensor *x, const char *xname, const DLTensor *y,
+                             const char *yname);
+
+/* How an elementwise pass over x and y runs. Dims are innermost first;
+ * strides are in elements; x and y point at the element with index 0 in
+ * every (possibly flipped) dim. */
+typedef struct {
+  int32_t ndim;                 /* >= 1 */
+  int64_t shape[C2OP_MAX_NDIM]; /* all > 1, except a single dim of 1 */
+  int64_t xs[C2OP_MAX_NDIM];
+  int64_t ys[C2OP_MAX_NDIM];
+  const char *x;
+  char *y;
+  size_t elem_size;
+  int64_t numel;
+  int inplace; /* y describes exactly x's elements */
+  int overlap; /* x and y memory overlap otherwise: read x in full first */
+} c2op__plan;
+
+/* Builds the plan for an elementwise pass from x to y (already checked with
+ * c2op__check_same) with elements of `elem_size` bytes. Fails with
+ * C2OP_ERR_OVERLAP when y's elements may overlap each other,
+ * C2OP_ERR_NULL_POINTER for NULL data, C2OP_ERR_OVERFLOW for extents that
+ * do not fit the address space. */
+c2op_status c2op__plan_unary(const DLTensor *x, const char *xname, DLTensor *y,
+                             const char *yname, size_t elem_size, c2op__plan *plan);
+
+#endif

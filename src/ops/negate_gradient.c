@@ -1,0 +1,73 @@
+/* negate_gradient.c - the NegateGradient op (gradient reversal layer):
+ * forward y = x, backward X_grad = -Y_grad. */
+#include "core/error.h"
+#include "core/tensor.h"
+#include "ops/ops.h"
+#include "ops/unary.h"
+
+c2op_status c2op_negate_gradient_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
+  c2op__clear_error();
+  C2OP_TRY(c2op__check_same(x, "x", y, "y"));
+  if (c2op__dtype_size(x->dtype) == 0) {
+    char buf[64];
+    c2op__format_dtype(x->dtype, buf, sizeof buf);
+    return c2op__error(C2OP_ERR_UNSUPPORTED_DTYPE,
+                       "x: NegateGradient cannot copy dtype %s: its elements are not a whole "
+                       "number of bytes",
+                       buf);
+  }
+  return c2op__unary_run(ctx, x, y, C2OP__UNARY_COPY, 0);
+}
+
+c2op_status c2op_negate_gradient(const DLTensor *x, DLTensor *y) {
+  return c2op_negate_gradient_ex(NULL, x, y);
+}
+
+static c2op_status negate_gradient_cpu_kernel(const c2op_context *ctx, int32_t num_inputs,
+                                              const DLTensor *const *inputs,
+                                              int32_t num_outputs, DLTensor *const *outputs) {
+  const DLTensor *x;
+  DLTensor *y;
+  c2op__clear_error();
+  C2OP_TRY(c2op__unary_kernel_adapter("NegateGradient", num_inputs, inputs, num_outputs,
+                                      outputs, &x, &y));
+  return c2op_negate_gradient_ex(ctx, x, y);
+}
+
+static const c2op_inplace_pair negate_gradient_inplace[] = {{0, 0}};
+static const char *const negate_gradient_input_names[] = {"X"};
+static const char *const negate_gradient_input_docs[] = {"Input tensor (any shape and dtype)."};
+static const char *const negate_gradient_output_names[] = {"Y"};
+static const char *const negate_gradient_output_docs[] = {
+    "Output tensor: a copy of X (the same buffer when run in place)."};
+
+static const c2op_op_schema negate_gradient_schema = {
+    .name = "NegateGradient",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .inplace = negate_gradient_inplace,
+    .num_inplace = 1,
+    .infer = c2op_infer_identical,
+    .inference_name = "IdenticalTypeAndShape",
+    .onnx_name = NULL,
+    .onnx_note = "No ONNX op: at inference the forward pass is ONNX Identity; ONNX has no "
+                 "gradient-reversal op",
+    .dtypes = NULL,
+    .num_dtypes = 0,
+    .doc = "The gradient reversal layer of domain-adversarial training. Forward: Y = X, a "
+           "copy (no copy at all in place). Backward: X_grad = -Y_grad, so the layers "
+           "before it are trained to fool what comes after.",
+    .input_names = negate_gradient_input_names,
+    .input_docs = negate_gradient_input_docs,
+    .output_names = negate_gradient_output_names,
+    .output_docs = negate_gradient_output_docs,
+};
+
+const c2op__op_entry c2op__negate_gradient_op = {
+    .schema = &negate_gradient_schema,
+    .cpu_kernel = negate_gradient_cpu_kernel,
+    .cuda_kernel = NULL,
+    .gradient = c2op__gradient_negative_of_output,
+};

@@ -1,0 +1,123 @@
+/* negative.c - the Negative op: y = -x (ONNX Neg). */
+#include "core/error.h"
+#include "core/tensor.h"
+#include "ops/ops.h"
+#include "ops/unary.h"
+
+/* What negating `dtype` means: integer wrap or sign flip, on which lanes. */
+static c2op_status negative_semantics(DLDataType dtype, const char *name, c2op__unary_op *op,
+                                      size_t *lane_bytes) {
+  char buf[64];
+  c2op__format_dtype(dtype, buf, sizeof buf);
+  C2OP_RETURN_IF(dtype.code == C2OP_DL_BOOL, C2OP_ERR_UNSUPPORTED_DTYPE,
+                 "%s: Negative does not support dtype %s; to invert booleans use logical not "
+                 "(y = !x)",
+                 name, buf);
+  C2OP_RETURN_IF(dtype.lanes != 1, C2OP_ERR_UNSUPPORTED_DTYPE,
+                 "%s: Negative does not support vector dtype %s (lanes must be 1)", name, buf);
+  switch (dtype.code) {
+  case kDLInt:
+  case kDLUInt:
+    if (dtype.bits == 8 || dtype.bits == 16 || dtype.bits == 32 || dtype.bits == 64) {
+      *op = C2OP__UNARY_NEG_INT;
+      *lane_bytes = dtype.bits / 8;
+      return C2OP_OK;
+    }
+    break;
+  case kDLFloat:
+    if (dtype.bits == 16 || dtype.bits == 32 || dtype.bits == 64) {
+      *op = C2OP__UNARY_NEG_FLOAT;
+      *lane_bytes = dtype.bits / 8;
+      return C2OP_OK;
+    }
+    break;
+  case kDLBfloat:
+    if (dtype.bits == 16) {
+      *op = C2OP__UNARY_NEG_FLOAT;
+      *lane_bytes = 2;
+      return C2OP_OK;
+    }
+    break;
+  case kDLComplex:
+    if (dtype.bits == 64 || dtype.bits == 128) {
+      *op = C2OP__UNARY_NEG_FLOAT;
+      *lane_bytes = dtype.bits / 16; /* both parts flip */
+      return C2OP_OK;
+    }
+    break;
+  default: break;
+  }
+  return c2op__error(C2OP_ERR_UNSUPPORTED_DTYPE,
+                     "%s: Negative does not support dtype %s (supported: int8-64, uint8-64, "
+                     "float16, bfloat16, float32, float64, complex64, complex128)",
+                     name, buf);
+}
+
+c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
+  c2op__clear_error();
+  C2OP_TRY(c2op__check_same(x, "x", y, "y"));
+  c2op__unary_op op = C2OP__UNARY_COPY;
+  size_t lane_bytes = 0;
+  C2OP_TRY(negative_semantics(x->dtype, "x", &op, &lane_bytes));
+  return c2op__unary_run(ctx, x, y, op, lane_bytes);
+}
+
+c2op_status c2op_negative(const DLTensor *x, DLTensor *y) {
+  return c2op_negative_ex(NULL, x, y);
+}
+
+static c2op_status negative_cpu_kernel(const c2op_context *ctx, int32_t num_inputs,
+                                       const DLTensor *const *inputs, int32_t num_outputs,
+                                       DLTensor *const *outputs) {
+  const DLTensor *x;
+  DLTensor *y;
+  c2op__clear_error();
+  C2OP_TRY(c2op__unary_kernel_adapter("Negative", num_inputs, inputs, num_outputs, outputs,
+                                      &x, &y));
+  return c2op_negative_ex(ctx, x, y);
+}
+
+static const DLDataType negative_dtypes[] = {
+    {kDLInt, 8, 1},      {kDLInt, 16, 1},    {kDLInt, 32, 1},    {kDLInt, 64, 1},
+    {kDLUInt, 8, 1},     {kDLUInt, 16, 1},   {kDLUInt, 32, 1},   {kDLUInt, 64, 1},
+    {kDLFloat, 16, 1},   {kDLBfloat, 16, 1}, {kDLFloat, 32, 1},  {kDLFloat, 64, 1},
+    {kDLComplex, 64, 1}, {kDLComplex, 128, 1},
+};
+static const c2op_inplace_pair negative_inplace[] = {{0, 0}};
+static const char *const negative_input_names[] = {"X"};
+static const char *const negative_input_docs[] = {"Input tensor (any shape, numeric dtype)."};
+static const char *const negative_output_names[] = {"Y"};
+static const char *const negative_output_docs[] = {
+    "Output tensor: the elementwise negation of X, same shape and dtype."};
+
+static const c2op_op_schema negative_schema = {
+    .name = "Negative",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .inplace = negative_inplace,
+    .num_inplace = 1,
+    .infer = c2op_infer_identical,
+    .inference_name = "IdenticalTypeAndShape",
+    .onnx_name = "Neg",
+    .onnx_note = "ONNX Neg (opset 13 allows float, double, float16, bfloat16, int8-64; c2op "
+                 "also takes unsigned and complex dtypes)",
+    .dtypes = negative_dtypes,
+    .num_dtypes = (int32_t)(sizeof negative_dtypes / sizeof negative_dtypes[0]),
+    .doc = "Computes the elementwise negation Y = -X. Signed integers wrap like two's "
+           "complement (-INT_MIN == INT_MIN), unsigned integers negate modulo 2^bits, "
+           "floating-point and complex values flip their sign bit (IEEE negate: -(+0.0) is "
+           "-0.0, NaN payloads are kept). Runs in place when Y is X.",
+    .input_names = negative_input_names,
+    .input_docs = negative_input_docs,
+    .output_names = negative_output_names,
+    .output_docs = negative_output_docs,
+};
+
+const c2op__op_entry c2op__negative_op = {
+    .schema = &negative_schema,
+    .cpu_kernel = negative_cpu_kernel,
+    .cuda_kernel = NULL,
+    .gradient = c2op__gradient_negative_of_output,
+};
