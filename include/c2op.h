@@ -255,10 +255,13 @@ typedef struct {
   const DLDataType *dtypes;         /**< accepted input dtypes (lanes 1) */
   int32_t num_dtypes;               /**< length of `dtypes`; 0 = every dtype */
   const char *doc;                  /**< what the op does */
-  const char *const *input_names;   /**< max_inputs names (NULL = unnamed) */
-  const char *const *input_docs;    /**< max_inputs docs (may be NULL) */
-  const char *const *output_names;  /**< max_outputs names */
-  const char *const *output_docs;   /**< max_outputs docs */
+  /* Names and docs, one per input up to max_inputs; for a variadic op
+   * (max_inputs == INT32_MAX) min_inputs entries, the last describing the
+   * rest. Likewise for outputs. Any of the four may be NULL. */
+  const char *const *input_names;   /**< input names, e.g. "X" */
+  const char *const *input_docs;    /**< what each input is */
+  const char *const *output_names;  /**< output names, e.g. "Y" */
+  const char *const *output_docs;   /**< what each output is */
 } c2op_op_schema;
 
 /** Looks up a schema by op name; C2OP_ERR_NOT_FOUND if none. */
