@@ -179,8 +179,10 @@ c2op_status c2op_net_build_backward(const c2op_net *fwd, int32_t num_outputs,
                  "num_outputs: %d, at least 1 output is needed", (int)num_outputs);
   C2OP_RETURN_IF(!outputs, C2OP_ERR_NULL_POINTER, "outputs is NULL");
   for (int32_t i = 0; i < num_outputs; i++)
-    C2OP_RETURN_IF(!outputs[i] || !outputs[i][0], C2OP_ERR_INVALID_ARGUMENT,
-                   "outputs[%d] is NULL or empty", (int)i);
+  {
+    C2OP_RETURN_IF(!outputs[i], C2OP_ERR_NULL_POINTER, "outputs[%d] is NULL", (int)i);
+    C2OP_RETURN_IF(!outputs[i][0], C2OP_ERR_INVALID_ARGUMENT, "outputs[%d] is empty", (int)i);
+  }
 
   /* Count blob slots for the version arrays. */
   int64_t slots = 0, total = 0;

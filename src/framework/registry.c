@@ -167,10 +167,17 @@ int c2op_schema_allows_inplace(const c2op_op_schema *schema, int32_t input, int3
 
 c2op_status c2op_infer_identical(int32_t num_inputs, const c2op_tensor_type *inputs,
                                  int32_t num_outputs, c2op_tensor_type *outputs) {
-  C2OP_RETURN_IF(num_inputs < 1, C2OP_ERR_SCHEMA_VIOLATION,
-                 "IdenticalTypeAndShape needs at least 1 input, got %d", (int)num_inputs);
-  C2OP_RETURN_IF(!inputs || (num_outputs > 0 && !outputs), C2OP_ERR_NULL_POINTER,
-                 "inputs or outputs is NULL");
+  c2op__clear_error();
+  C2OP_RETURN_IF(num_inputs < 1, C2OP_ERR_INVALID_ARGUMENT,
+                 "num_inputs: IdenticalTypeAndShape needs at least 1 input, got %d",
+                 (int)num_inputs);
+  C2OP_RETURN_IF(num_outputs < 0, C2OP_ERR_INVALID_ARGUMENT, "num_outputs: %d is negative",
+                 (int)num_outputs);
+  C2OP_RETURN_IF(!inputs, C2OP_ERR_NULL_POINTER, "inputs is NULL");
+  C2OP_RETURN_IF(num_outputs > 0 && !outputs, C2OP_ERR_NULL_POINTER, "outputs is NULL");
+  C2OP_RETURN_IF(inputs[0].ndim < 0 || inputs[0].ndim > C2OP_MAX_NDIM,
+                 C2OP_ERR_INVALID_ARGUMENT, "inputs[0]: ndim %d is out of range [0, %d]",
+                 (int)inputs[0].ndim, C2OP_MAX_NDIM);
   for (int32_t i = 0; i < num_outputs; i++) outputs[i] = inputs[0];
   return C2OP_OK;
 }
