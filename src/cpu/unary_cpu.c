@@ -36,7 +36,12 @@ static void run_range(const c2op__plan *p, const c2op__unary_kernel *k, int64_t 
     rest /= p->shape[d];
   }
   const int64_t e = (int64_t)p->elem_size;
-  const int contiguous = p->xs[0] == 1 && p->ys[0] == 1;
+  /* Contiguous kernels access typed lanes; tensors whose base is not aligned
+   * to the lane (an odd byte_offset, say) take the strided kernel, which
+   * reads and writes through memcpy. Rows start at multiples of e. */
+  const uintptr_t lane_align = (uintptr_t)(e & -e) < 8 ? (uintptr_t)(e & -e) : 8;
+  const int aligned = (((uintptr_t)p->x | (uintptr_t)p->y) & (lane_align - 1)) == 0;
+  const int contiguous = p->xs[0] == 1 && p->ys[0] == 1 && aligned;
   while (begin < end) {
     int64_t run = p->shape[0] - idx[0];
     if (run > end - begin) run = end - begin;

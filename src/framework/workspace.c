@@ -117,7 +117,7 @@ static void type_of(const DLTensor *t, c2op_tensor_type *type) {
   memset(type, 0, sizeof *type);
   type->dtype = t->dtype;
   type->ndim = t->ndim;
-  memcpy(type->shape, t->shape, (size_t)t->ndim * sizeof type->shape[0]);
+  if (t->ndim > 0) memcpy(type->shape, t->shape, (size_t)t->ndim * sizeof type->shape[0]);
 }
 
 static int same_type(const c2op_tensor_type *a, const c2op_tensor_type *b) {
@@ -279,24 +279,27 @@ c2op_status c2op_workspace_run_op(c2op_workspace *ws, const c2op_context *ctx,
   C2OP_TRY(check_op(ws, def, schema));
 
   const int32_t nin = def->num_inputs, nout = def->num_outputs;
-  enum { MAX_IO = 64 };
-  C2OP_RETURN_IF(nin > MAX_IO || nout > MAX_IO, C2OP_ERR_INVALID_ARGUMENT,
-                 "%s: more than %d inputs or outputs", def->type, MAX_IO);
-  c2op_tensor_type in_types[MAX_IO], out_types[MAX_IO];
-  const DLTensor *inputs[MAX_IO];
-  DLTensor *outputs[MAX_IO];
-  blob *fresh[MAX_IO] = {0};
+  /* One allocation for the per-call arrays: any number of inputs works. */
+  const size_t nin1 = (size_t)(nin > 0 ? nin : 1), nout1 = (size_t)(nout > 0 ? nout : 1);
+  const size_t bytes = nin1 * (sizeof(c2op_tensor_type) + sizeof(DLTensor *)) +
+                       nout1 * (sizeof(c2op_tensor_type) + sizeof(DLTensor *) + sizeof(blob *));
+  char *scratch = c2op__calloc(1, bytes);
+  C2OP_RETURN_IF(!scratch, C2OP_ERR_OUT_OF_MEMORY, "%s: out of memory", def->type);
+  c2op_tensor_type *in_types = (c2op_tensor_type *)scratch;
+  c2op_tensor_type *out_types = in_types + nin1;
+  const DLTensor **inputs = (const DLTensor **)(out_types + nout1);
+  DLTensor **outputs = (DLTensor **)(inputs + nin1);
+  blob **fresh = (blob **)(outputs + nout1);
   for (int32_t i = 0; i < nin; i++) {
     inputs[i] = &ws->blobs[find_blob(ws, def->inputs[i])]->tensor;
     type_of(inputs[i], &in_types[i]);
   }
   /* Infer the outputs; reuse blobs that already have the right type. */
   if (schema->infer) {
-    memset(out_types, 0, sizeof(c2op_tensor_type) * (size_t)(nout > 0 ? nout : 1));
     s = schema->infer(nin, in_types, nout, out_types);
-    if (s != C2OP_OK) return c2op__error_prefix(s, "%s: shape inference", def->type);
+    if (s != C2OP_OK) c2op__error_prefix(s, "%s: shape inference", def->type);
   }
-  C2OP_TRY(reserve(ws, nout));
+  if (s == C2OP_OK) s = reserve(ws, nout);
   for (int32_t j = 0; j < nout && s == C2OP_OK; j++) {
     int32_t at = find_blob(ws, def->outputs[j]);
     if (!schema->infer) {
@@ -328,5 +331,6 @@ c2op_status c2op_workspace_run_op(c2op_workspace *ws, const c2op_context *ctx,
     else
       blob_free(fresh[j]);
   }
+  c2op__free(scratch);
   return s;
 }
