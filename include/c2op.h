@@ -138,7 +138,9 @@ C2OP_API c2op_status c2op_context_get_cuda_stream(const c2op_context *ctx, void 
  * Layout: any shape (ndim 0..C2OP_MAX_NDIM), strides in elements or NULL for
  * compact row-major, negative and zero strides in x, any byte_offset. x and y
  * must agree in shape, dtype and device. y's elements must not overlap each
- * other (C2OP_ERR_OVERLAP). y may describe exactly x's elements (in place);
+ * other (C2OP_ERR_OVERLAP; also for a y with interleaved strides too large to
+ * prove free of overlap: a block of more than 2^21 elements spanning more
+ * than 2^29). y may describe exactly x's elements (in place);
  * any other overlap of x and y gives the result as if x had been read in full
  * before y was written.
  *

@@ -9,8 +9,11 @@
 #include "core/error.h"
 
 /* Layouts whose self-overlap the quick test cannot rule out are checked
- * exactly by listing every offset, up to this many elements. */
+ * exactly by listing and sorting offsets, up to this many elements. */
 #define C2OP_EXACT_OVERLAP_LIMIT ((int64_t)1 << 21)
+/* Larger blocks are checked with a bitmap over their span, up to this many
+ * elements of span (a 64 MiB bitmap); beyond it they are refused. */
+#define C2OP_EXACT_OVERLAP_SPAN_LIMIT ((int64_t)1 << 29)
 
 c2op__device_class c2op__device_class_of(DLDevice device) {
   switch ((int)device.device_type) {
@@ -199,27 +202,49 @@ static int compare_i64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Exact self-overlap check by listing every element offset. */
-static c2op_status check_overlap_exact(const c2op__plan *p, const char *yname) {
-  if (p->numel > C2OP_EXACT_OVERLAP_LIMIT) {
+/* Exact self-overlap check of dims [0, ndim) of the plan (the block that
+ * failed the quick test; outer dims that pass it only translate the block
+ * to disjoint places). Lists the block's offsets and sorts them, or, for
+ * blocks with more elements than that allows, marks offsets in a bitmap
+ * over the block's span. */
+static c2op_status check_overlap_exact(const c2op__plan *p, int32_t ndim, int64_t span,
+                                       const char *yname) {
+  int64_t numel = 1;
+  for (int32_t d = 0; d < ndim; d++) numel *= p->shape[d];
+  const int use_sort = numel <= C2OP_EXACT_OVERLAP_LIMIT;
+  if (!use_sort && span > C2OP_EXACT_OVERLAP_SPAN_LIMIT) {
     return c2op__error(C2OP_ERR_OVERLAP,
-                       "%s: its strides may make elements overlap, and with %lld elements the "
-                       "layout is too large to prove otherwise",
-                       yname, (long long)p->numel);
+                       "%s: its strides interleave dims so that a block of %lld elements spread "
+                       "over %lld may overlap, too large to prove otherwise; c2op refuses it",
+                       yname, (long long)numel, (long long)span);
   }
-  int64_t *offs = c2op__malloc((size_t)p->numel * sizeof *offs);
-  C2OP_RETURN_IF(!offs, C2OP_ERR_OUT_OF_MEMORY, "%s: out of memory checking overlap", yname);
+  int64_t *offs = NULL;
+  uint8_t *bits = NULL;
+  if (use_sort)
+    offs = c2op__malloc((size_t)numel * sizeof *offs);
+  else
+    bits = c2op__calloc((size_t)(span / 8 + 1), 1);
+  C2OP_RETURN_IF(!offs && !bits, C2OP_ERR_OUT_OF_MEMORY, "%s: out of memory checking overlap",
+                 yname);
   int64_t idx[C2OP_MAX_NDIM] = {0};
-  for (int64_t k = 0; k < p->numel; k++) {
-    int64_t off = 0;
-    for (int32_t d = 0; d < p->ndim; d++) off += idx[d] * p->ys[d];
-    offs[k] = off;
-    for (int32_t d = 0; d < p->ndim && ++idx[d] == p->shape[d]; d++) idx[d] = 0;
-  }
-  qsort(offs, (size_t)p->numel, sizeof *offs, compare_i64);
   int dup = 0;
-  for (int64_t k = 1; k < p->numel && !dup; k++) dup = offs[k] == offs[k - 1];
+  for (int64_t k = 0; k < numel && !dup; k++) {
+    int64_t off = 0;
+    for (int32_t d = 0; d < ndim; d++) off += idx[d] * p->ys[d];
+    if (use_sort) {
+      offs[k] = off;
+    } else {
+      dup = (bits[off >> 3] >> (off & 7)) & 1;
+      bits[off >> 3] = (uint8_t)(bits[off >> 3] | (1u << (off & 7)));
+    }
+    for (int32_t d = 0; d < ndim && ++idx[d] == p->shape[d]; d++) idx[d] = 0;
+  }
+  if (use_sort) {
+    qsort(offs, (size_t)numel, sizeof *offs, compare_i64);
+    for (int64_t k = 1; k < numel && !dup; k++) dup = offs[k] == offs[k - 1];
+  }
   c2op__free(offs);
+  c2op__free(bits);
   C2OP_RETURN_IF(dup, C2OP_ERR_OVERLAP,
                  "%s: its strides make distinct elements share memory; an output must not "
                  "overlap itself",
@@ -294,13 +319,17 @@ c2op_status c2op__plan_unary(const DLTensor *x, const char *xname, DLTensor *y,
 
   /* y must not overlap itself: each stride must step past everything the
    * inner dims cover; when that quick test fails, check exactly. */
-  int64_t span = 1;
-  int quick_ok = 1;
+  int64_t span = 1, failed_span = 0;
+  int32_t failed_dims = 0; /* dims [0, failed_dims) need the exact check */
   for (int32_t i = 0; i < p.ndim; i++) {
-    if (p.ys[i] < span) quick_ok = 0;
+    int failed = p.ys[i] < span;
     span += (p.shape[i] - 1) * p.ys[i];
+    if (failed) {
+      failed_dims = i + 1;
+      failed_span = span;
+    }
   }
-  if (!quick_ok) C2OP_TRY(check_overlap_exact(&p, yname));
+  if (failed_dims) C2OP_TRY(check_overlap_exact(&p, failed_dims, failed_span, yname));
 
   /* Merge dims that are contiguous together in both x and y. */
   int32_t m = 0;
