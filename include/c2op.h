@@ -145,7 +145,13 @@ C2OP_API c2op_status c2op_context_get_cuda_stream(const c2op_context *ctx, void 
  * before y was written.
  *
  * Devices: kDLCPU and kDLCUDAHost run on the CPU (the two may be mixed: both
- * are host memory). kDLCUDA needs a build with CUDA.
+ * are host memory). kDLCUDA runs on that GPU in a build with CUDA (else
+ * C2OP_ERR_UNSUPPORTED_DEVICE), asynchronously on the context's CUDA
+ * stream: the call returns once the work is queued, and y is ready when the
+ * stream has run it. x and y must then be on the same GPU and their data
+ * device (or managed) memory of it; a machine without a usable GPU or driver
+ * gives C2OP_ERR_NO_DEVICE, a failing CUDA call C2OP_ERR_CUDA with CUDA's
+ * message. Partial overlap allocates a stream-ordered scratch buffer.
  *
  * Everything is checked before y is written: on error y is untouched.
  */
@@ -354,15 +360,29 @@ C2OP_API c2op_status c2op_workspace_create(c2op_workspace **ws_out);
 /** Frees the workspace and every blob in it; NULL is a no-op. */
 C2OP_API void c2op_workspace_destroy(c2op_workspace *ws);
 
-/** Copies `tensor` (any layout, host memory) into blob `name`, creating or
- *  replacing it. The blob holds a compact row-major copy. */
+/** Copies `tensor` (any layout; host memory, or CUDA memory in a CUDA
+ *  build) into blob `name` on the CPU, creating or replacing it. The blob
+ *  holds a compact row-major copy. */
 C2OP_API c2op_status c2op_workspace_feed(c2op_workspace *ws, const char *name,
                                          const DLTensor *tensor);
-/** Borrows blob `name`'s tensor (compact row-major, strides NULL). Valid
- *  until the blob is replaced, written by an op, removed, or the workspace
- *  destroyed. C2OP_ERR_NOT_FOUND if no such blob. */
+/** Like c2op_workspace_feed, but the blob lives on `device` (NULL = CPU;
+ *  Caffe2's FeedBlob with a device option): a CUDA blob is device memory of
+ *  that GPU. Copies across host and GPU are synchronous. */
+C2OP_API c2op_status c2op_workspace_feed_on(c2op_workspace *ws, const char *name,
+                                            const DLTensor *tensor,
+                                            const c2op_device_option *device);
+/** Borrows blob `name`'s tensor (compact row-major, strides NULL; its device
+ *  says where the data is). Valid until the blob is replaced, written by an
+ *  op, removed, or the workspace destroyed. C2OP_ERR_NOT_FOUND if no such
+ *  blob. Work queued on a CUDA stream may still be writing a CUDA blob:
+ *  synchronise the stream before reading it, or use
+ *  c2op_workspace_fetch_copy. */
 C2OP_API c2op_status c2op_workspace_fetch(const c2op_workspace *ws, const char *name,
                                           const DLTensor **tensor_out);
+/** Copies blob `name` into `dst` (same dtype and shape, any layout, host or
+ *  CUDA memory), waiting for the GPU first when the copy crosses devices. */
+C2OP_API c2op_status c2op_workspace_fetch_copy(const c2op_workspace *ws, const char *name,
+                                               DLTensor *dst);
 /** 1 if the blob exists, else 0. */
 C2OP_API int c2op_workspace_has_blob(const c2op_workspace *ws, const char *name);
 /** Number of blobs. */
@@ -377,7 +397,9 @@ C2OP_API c2op_status c2op_workspace_remove(c2op_workspace *ws, const char *name)
  *  in-place pairs, dtypes), checks the inputs exist, infers the outputs'
  *  types and shapes, allocates them (reusing an existing output blob of the
  *  same dtype and shape), and dispatches to the kernel registered for the
- *  op's device. On error the workspace is unchanged. `ctx` may be NULL. */
+ *  op's device. An op whose device option is CUDA needs its inputs on that
+ *  GPU and puts its outputs there; it runs asynchronously on the context's
+ *  stream. On error the workspace is unchanged. `ctx` may be NULL. */
 C2OP_API c2op_status c2op_workspace_run_op(c2op_workspace *ws, const c2op_context *ctx,
                                            const c2op_op_def *def);
 /** Runs every op of `net` in order; stops at the first failing op (the

@@ -6,6 +6,9 @@
 #include "core/error.h"
 #include "core/tensor.h"
 #include "framework/registry.h"
+#ifdef C2OP_HAVE_CUDA
+#include "cuda/cuda_backend.h"
+#endif
 
 typedef struct {
   char *name;
@@ -27,11 +30,53 @@ c2op_status c2op_workspace_create(c2op_workspace **ws_out) {
   return C2OP_OK;
 }
 
+/* Device memory for a blob: host through c2op__malloc, CUDA through the
+ * backend. */
+static c2op_status device_alloc(DLDevice device, size_t bytes, void **out) {
+#ifdef C2OP_HAVE_CUDA
+  if (device.device_type == kDLCUDA) return c2op__cuda_malloc(device.device_id, bytes, out);
+#endif
+  *out = c2op__malloc(bytes);
+  C2OP_RETURN_IF(!*out, C2OP_ERR_OUT_OF_MEMORY, "out of memory for %zu bytes", bytes);
+  return C2OP_OK;
+}
+
+static void device_free(DLDevice device, void *ptr) {
+#ifdef C2OP_HAVE_CUDA
+  if (device.device_type == kDLCUDA) {
+    c2op__cuda_free(device.device_id, ptr);
+    return;
+  }
+#endif
+  (void)device;
+  c2op__free(ptr);
+}
+
 static void blob_free(blob *b) {
   if (!b) return;
   c2op__free(b->name);
-  c2op__free(b->tensor.data);
+  device_free(b->tensor.device, b->tensor.data);
   c2op__free(b);
+}
+
+/* The DLPack device of a device option; CUDA needs a CUDA build. */
+static c2op_status device_of_option(const c2op_device_option *opt, const char *what,
+                                    DLDevice *out) {
+  DLDevice d = {kDLCPU, 0};
+  if (opt && opt->device_type == C2OP_DEVICE_CUDA) {
+    C2OP_RETURN_IF(!c2op_has_cuda(), C2OP_ERR_UNSUPPORTED_DEVICE,
+                   "%s: device CUDA asked for, but c2op was built without CUDA", what);
+    C2OP_RETURN_IF(opt->device_id < 0, C2OP_ERR_INVALID_ARGUMENT,
+                   "%s: device_id %d is negative", what, (int)opt->device_id);
+    d.device_type = kDLCUDA;
+    d.device_id = opt->device_id;
+  } else if (opt && opt->device_type != C2OP_DEVICE_CPU) {
+    return c2op__error(C2OP_ERR_INVALID_ARGUMENT,
+                       "%s: device_type %d is not CPU (0) or CUDA (1)", what,
+                       (int)opt->device_type);
+  }
+  *out = d;
+  return C2OP_OK;
 }
 
 void c2op_workspace_destroy(c2op_workspace *ws) {
@@ -77,7 +122,8 @@ static void insert_blob(c2op_workspace *ws, blob *b) {
 }
 
 /* A new blob record with an uninitialised buffer for `type`. */
-static c2op_status blob_new(const char *name, const c2op_tensor_type *type, blob **out) {
+static c2op_status blob_new(const char *name, const c2op_tensor_type *type, DLDevice device,
+                            blob **out) {
   int64_t numel = 1;
   for (int32_t i = 0; i < type->ndim; i++) {
     C2OP_RETURN_IF(type->shape[i] < 0, C2OP_ERR_INVALID_ARGUMENT,
@@ -92,17 +138,18 @@ static c2op_status blob_new(const char *name, const c2op_tensor_type *type, blob
   C2OP_RETURN_IF(__builtin_mul_overflow((size_t)numel, elem, &bytes), C2OP_ERR_OVERFLOW,
                  "blob '%s': byte size overflows", name);
   blob *b = c2op__calloc(1, sizeof *b);
-  if (b) {
-    b->name = c2op__strdup(name);
-    b->tensor.data = c2op__malloc(bytes);
-  }
-  if (!b || !b->name || !b->tensor.data) {
+  if (b) b->name = c2op__strdup(name);
+  if (!b || !b->name) {
     blob_free(b);
-    return c2op__error(C2OP_ERR_OUT_OF_MEMORY, "blob '%s': out of memory for %zu bytes", name,
-                       bytes);
+    return c2op__error(C2OP_ERR_OUT_OF_MEMORY, "blob '%s': out of memory", name);
   }
-  b->tensor.device.device_type = kDLCPU;
-  b->tensor.device.device_id = 0;
+  b->tensor.device = device;
+  c2op_status s = device_alloc(device, bytes, &b->tensor.data);
+  if (s != C2OP_OK) {
+    b->tensor.data = NULL;
+    blob_free(b);
+    return c2op__error_prefix(s, "blob '%s'", name);
+  }
   b->tensor.ndim = type->ndim;
   b->tensor.dtype = type->dtype;
   memcpy(b->shape, type->shape, (size_t)type->ndim * sizeof b->shape[0]);
@@ -141,17 +188,79 @@ static void install_blob(c2op_workspace *ws, blob *fresh) {
   }
 }
 
+/* Whether t's elements are dense in row-major order (strides NULL or
+ * equal to the compact ones on every dim of size > 1). */
+static int is_compact(const DLTensor *t) {
+  if (!t->strides) return 1;
+  int64_t expect = 1;
+  for (int32_t i = t->ndim - 1; i >= 0; i--) {
+    if (t->shape[i] != 1 && t->strides[i] != expect) return 0;
+    expect *= t->shape[i];
+  }
+  return 1;
+}
+
+/* dst = src for tensors of the same dtype and shape on any devices: within
+ * a device class through NegateGradient's copy; across host and CUDA
+ * through compact staging buffers and a synchronous memcpy. */
+static c2op_status copy_across(const DLTensor *src, DLTensor *dst) {
+  const c2op__device_class sc = c2op__device_class_of(src->device);
+  const c2op__device_class dc = c2op__device_class_of(dst->device);
+  if (sc == dc) return c2op_negate_gradient(src, dst);
+#ifdef C2OP_HAVE_CUDA
+  c2op_tensor_type type;
+  type_of(src, &type);
+  blob *stage_src = NULL, *stage_dst = NULL;
+  const DLTensor *s_c = src;
+  DLTensor *d_c = dst;
+  c2op_status s = C2OP_OK;
+  if (!is_compact(src)) {
+    s = blob_new("staging", &type, src->device, &stage_src);
+    if (s == C2OP_OK) s = c2op_negate_gradient(src, &stage_src->tensor);
+    if (s == C2OP_OK) s_c = &stage_src->tensor;
+  }
+  if (s == C2OP_OK && !is_compact(dst)) {
+    s = blob_new("staging", &type, dst->device, &stage_dst);
+    if (s == C2OP_OK) d_c = &stage_dst->tensor;
+  }
+  if (s == C2OP_OK) {
+    int64_t numel = 0;
+    s = c2op__check_tensor(src, "src", &numel);
+    const size_t bytes = (size_t)numel * c2op__dtype_size(src->dtype);
+    const int to_device = dc == C2OP__DEVICE_CUDA;
+    const int32_t dev = to_device ? dst->device.device_id : src->device.device_id;
+    if (s == C2OP_OK)
+      s = c2op__cuda_memcpy_sync(dev, (char *)d_c->data + d_c->byte_offset,
+                                 (const char *)s_c->data + s_c->byte_offset, bytes,
+                                 to_device ? 0 : 1);
+  }
+  if (s == C2OP_OK && d_c != dst) s = c2op_negate_gradient(d_c, dst);
+  blob_free(stage_src);
+  blob_free(stage_dst);
+  return s;
+#else
+  return c2op__error(C2OP_ERR_UNSUPPORTED_DEVICE, "copying across devices needs CUDA");
+#endif
+}
+
 c2op_status c2op_workspace_feed(c2op_workspace *ws, const char *name, const DLTensor *tensor) {
+  return c2op_workspace_feed_on(ws, name, tensor, NULL);
+}
+
+c2op_status c2op_workspace_feed_on(c2op_workspace *ws, const char *name, const DLTensor *tensor,
+                                   const c2op_device_option *device) {
   c2op__clear_error();
   C2OP_RETURN_IF(!ws, C2OP_ERR_NULL_POINTER, "ws is NULL");
   C2OP_RETURN_IF(!name, C2OP_ERR_NULL_POINTER, "name is NULL");
   C2OP_RETURN_IF(!name[0], C2OP_ERR_INVALID_ARGUMENT, "name is empty");
   C2OP_TRY(c2op__check_tensor(tensor, "tensor", NULL));
-  if (c2op__device_class_of(tensor->device) != C2OP__DEVICE_HOST) {
+  const c2op__device_class sc = c2op__device_class_of(tensor->device);
+  if (sc == C2OP__DEVICE_OTHER || (sc == C2OP__DEVICE_CUDA && !c2op_has_cuda())) {
     char dev[64];
     c2op__format_device(tensor->device, dev, sizeof dev);
     return c2op__error(C2OP_ERR_UNSUPPORTED_DEVICE,
-                       "tensor: device %s; the workspace feeds from host memory only", dev);
+                       "tensor: device %s; the workspace feeds from host%s memory", dev,
+                       c2op_has_cuda() ? " or CUDA" : "");
   }
   if (c2op__dtype_size(tensor->dtype) == 0) {
     char dt[64];
@@ -159,13 +268,15 @@ c2op_status c2op_workspace_feed(c2op_workspace *ws, const char *name, const DLTe
     return c2op__error(C2OP_ERR_UNSUPPORTED_DTYPE,
                        "tensor: dtype %s is not a whole number of bytes", dt);
   }
+  DLDevice where;
+  C2OP_TRY(device_of_option(device, "device", &where));
   c2op_tensor_type type;
   type_of(tensor, &type);
   blob *fresh = NULL;
   C2OP_TRY(reserve(ws, 1));
-  C2OP_TRY(blob_new(name, &type, &fresh));
+  C2OP_TRY(blob_new(name, &type, where, &fresh));
   /* The copy is NegateGradient's forward pass: any layout to compact. */
-  c2op_status s = c2op_negate_gradient(tensor, &fresh->tensor);
+  c2op_status s = copy_across(tensor, &fresh->tensor);
   if (s != C2OP_OK) {
     c2op__error_prefix(s, "feed '%s'", name);
     blob_free(fresh);
@@ -173,6 +284,30 @@ c2op_status c2op_workspace_feed(c2op_workspace *ws, const char *name, const DLTe
   }
   install_blob(ws, fresh);
   return C2OP_OK;
+}
+
+c2op_status c2op_workspace_fetch_copy(const c2op_workspace *ws, const char *name,
+                                      DLTensor *dst) {
+  c2op__clear_error();
+  C2OP_RETURN_IF(!ws, C2OP_ERR_NULL_POINTER, "ws is NULL");
+  C2OP_RETURN_IF(!name, C2OP_ERR_NULL_POINTER, "name is NULL");
+  int32_t at = find_blob(ws, name);
+  C2OP_RETURN_IF(at < 0, C2OP_ERR_NOT_FOUND, "name: blob '%s' is not in the workspace", name);
+  const DLTensor *src = &ws->blobs[at]->tensor;
+  C2OP_TRY(c2op__check_tensor(dst, "dst", NULL));
+  const c2op__device_class dc = c2op__device_class_of(dst->device);
+  if (dc == C2OP__DEVICE_OTHER || (dc == C2OP__DEVICE_CUDA && !c2op_has_cuda())) {
+    char dev[64];
+    c2op__format_device(dst->device, dev, sizeof dev);
+    return c2op__error(C2OP_ERR_UNSUPPORTED_DEVICE, "dst: device %s is not supported", dev);
+  }
+  /* Same checks as a copy would make, with dst's own names. */
+  DLTensor src_as_host = *src;
+  if (c2op__device_class_of(src->device) != dc) src_as_host.device = dst->device;
+  C2OP_TRY(c2op__check_same(&src_as_host, name, dst, "dst"));
+  c2op_status s = copy_across(src, dst);
+  if (s != C2OP_OK) c2op__error_prefix(s, "fetch '%s'", name);
+  return s;
 }
 
 c2op_status c2op_workspace_fetch(const c2op_workspace *ws, const char *name,
@@ -274,6 +409,8 @@ c2op_status c2op_workspace_run_op(c2op_workspace *ws, const c2op_context *ctx,
                  (int)dev);
   C2OP_RETURN_IF(dev == C2OP_DEVICE_CUDA && !c2op_has_cuda(), C2OP_ERR_UNSUPPORTED_DEVICE,
                  "%s: device_option asks for CUDA, but c2op was built without CUDA", def->type);
+  DLDevice where;
+  C2OP_TRY(device_of_option(&def->device_option, def->type, &where));
   C2OP_RETURN_IF(!kernels[dev], C2OP_ERR_NOT_FOUND, "%s: no kernel registered for device %s",
                  def->type, c2op__device_type_name(dev));
   C2OP_TRY(check_op(ws, def, schema));
@@ -290,12 +427,21 @@ c2op_status c2op_workspace_run_op(c2op_workspace *ws, const c2op_context *ctx,
   const DLTensor **inputs = (const DLTensor **)(out_types + nout1);
   DLTensor **outputs = (DLTensor **)(inputs + nin1);
   blob **fresh = (blob **)(outputs + nout1);
-  for (int32_t i = 0; i < nin; i++) {
+  for (int32_t i = 0; i < nin && s == C2OP_OK; i++) {
     inputs[i] = &ws->blobs[find_blob(ws, def->inputs[i])]->tensor;
     type_of(inputs[i], &in_types[i]);
+    if (inputs[i]->device.device_type != where.device_type ||
+        (where.device_type == kDLCUDA && inputs[i]->device.device_id != where.device_id)) {
+      char have[64], want[64];
+      c2op__format_device(inputs[i]->device, have, sizeof have);
+      c2op__format_device(where, want, sizeof want);
+      s = c2op__error(C2OP_ERR_DEVICE_MISMATCH,
+                      "%s: input %d '%s' is on %s but the op runs on %s; feed it there", def->type,
+                      (int)i, def->inputs[i], have, want);
+    }
   }
   /* Infer the outputs; reuse blobs that already have the right type. */
-  if (schema->infer) {
+  if (s == C2OP_OK && schema->infer) {
     s = schema->infer(nin, in_types, nout, out_types);
     if (s != C2OP_OK) c2op__error_prefix(s, "%s: shape inference", def->type);
   }
@@ -313,10 +459,12 @@ c2op_status c2op_workspace_run_op(c2op_workspace *ws, const c2op_context *ctx,
     }
     c2op_tensor_type existing;
     if (at >= 0) type_of(&ws->blobs[at]->tensor, &existing);
-    if (at >= 0 && same_type(&existing, &out_types[j])) {
+    if (at >= 0 && same_type(&existing, &out_types[j]) &&
+        ws->blobs[at]->tensor.device.device_type == where.device_type &&
+        ws->blobs[at]->tensor.device.device_id == where.device_id) {
       outputs[j] = &ws->blobs[at]->tensor;
     } else {
-      s = blob_new(def->outputs[j], &out_types[j], &fresh[j]);
+      s = blob_new(def->outputs[j], &out_types[j], where, &fresh[j]);
       if (s == C2OP_OK) outputs[j] = &fresh[j]->tensor;
     }
   }

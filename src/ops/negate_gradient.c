@@ -23,16 +23,33 @@ c2op_status c2op_negate_gradient(const DLTensor *x, DLTensor *y) {
   return c2op_negate_gradient_ex(NULL, x, y);
 }
 
+/* Registry kernels: the same entry point, each insisting on its device. */
 static c2op_status negate_gradient_cpu_kernel(const c2op_context *ctx, int32_t num_inputs,
-                                              const DLTensor *const *inputs,
-                                              int32_t num_outputs, DLTensor *const *outputs) {
+                                              const DLTensor *const *inputs, int32_t num_outputs,
+                                              DLTensor *const *outputs) {
   const DLTensor *x;
   DLTensor *y;
   c2op__clear_error();
-  C2OP_TRY(c2op__unary_kernel_adapter("NegateGradient", num_inputs, inputs, num_outputs,
+  C2OP_TRY(c2op__unary_kernel_adapter("NegateGradient", C2OP_DEVICE_CPU, num_inputs, inputs, num_outputs,
                                       outputs, &x, &y));
   return c2op_negate_gradient_ex(ctx, x, y);
 }
+
+#ifdef C2OP_HAVE_CUDA
+static c2op_status negate_gradient_cuda_kernel(const c2op_context *ctx, int32_t num_inputs,
+                                               const DLTensor *const *inputs, int32_t num_outputs,
+                                               DLTensor *const *outputs) {
+  const DLTensor *x;
+  DLTensor *y;
+  c2op__clear_error();
+  C2OP_TRY(c2op__unary_kernel_adapter("NegateGradient", C2OP_DEVICE_CUDA, num_inputs, inputs, num_outputs,
+                                      outputs, &x, &y));
+  return c2op_negate_gradient_ex(ctx, x, y);
+}
+#define NEGATE_GRADIENT_CUDA_KERNEL negate_gradient_cuda_kernel
+#else
+#define NEGATE_GRADIENT_CUDA_KERNEL NULL
+#endif
 
 static const c2op_inplace_pair negate_gradient_inplace[] = {{0, 0}};
 static const char *const negate_gradient_input_names[] = {"X"};
@@ -68,6 +85,6 @@ static const c2op_op_schema negate_gradient_schema = {
 const c2op__op_entry c2op__negate_gradient_op = {
     .schema = &negate_gradient_schema,
     .cpu_kernel = negate_gradient_cpu_kernel,
-    .cuda_kernel = NULL,
+    .cuda_kernel = NEGATE_GRADIENT_CUDA_KERNEL,
     .gradient = c2op__gradient_negative_of_output,
 };

@@ -66,16 +66,33 @@ c2op_status c2op_negative(const DLTensor *x, DLTensor *y) {
   return c2op_negative_ex(NULL, x, y);
 }
 
+/* Registry kernels: the same entry point, each insisting on its device. */
 static c2op_status negative_cpu_kernel(const c2op_context *ctx, int32_t num_inputs,
                                        const DLTensor *const *inputs, int32_t num_outputs,
                                        DLTensor *const *outputs) {
   const DLTensor *x;
   DLTensor *y;
   c2op__clear_error();
-  C2OP_TRY(c2op__unary_kernel_adapter("Negative", num_inputs, inputs, num_outputs, outputs,
-                                      &x, &y));
+  C2OP_TRY(c2op__unary_kernel_adapter("Negative", C2OP_DEVICE_CPU, num_inputs, inputs, num_outputs,
+                                      outputs, &x, &y));
   return c2op_negative_ex(ctx, x, y);
 }
+
+#ifdef C2OP_HAVE_CUDA
+static c2op_status negative_cuda_kernel(const c2op_context *ctx, int32_t num_inputs,
+                                        const DLTensor *const *inputs, int32_t num_outputs,
+                                        DLTensor *const *outputs) {
+  const DLTensor *x;
+  DLTensor *y;
+  c2op__clear_error();
+  C2OP_TRY(c2op__unary_kernel_adapter("Negative", C2OP_DEVICE_CUDA, num_inputs, inputs, num_outputs,
+                                      outputs, &x, &y));
+  return c2op_negative_ex(ctx, x, y);
+}
+#define NEGATIVE_CUDA_KERNEL negative_cuda_kernel
+#else
+#define NEGATIVE_CUDA_KERNEL NULL
+#endif
 
 static const DLDataType negative_dtypes[] = {
     {kDLInt, 8, 1},      {kDLInt, 16, 1},    {kDLInt, 32, 1},    {kDLInt, 64, 1},
@@ -118,6 +135,6 @@ static const c2op_op_schema negative_schema = {
 const c2op__op_entry c2op__negative_op = {
     .schema = &negative_schema,
     .cpu_kernel = negative_cpu_kernel,
-    .cuda_kernel = NULL,
+    .cuda_kernel = NEGATIVE_CUDA_KERNEL,
     .gradient = c2op__gradient_negative_of_output,
 };

@@ -8,15 +8,26 @@
 #include "core/error.h"
 #include "core/tensor.h"
 #include "cpu/unary_cpu.h"
+#ifdef C2OP_HAVE_CUDA
+#include "cuda/cuda_backend.h"
+#endif
 
 c2op_status c2op__unary_run(const c2op_context *ctx, const DLTensor *x, DLTensor *y,
                             c2op__unary_op op, size_t lane_bytes) {
-  if (c2op__device_class_of(x->device) == C2OP__DEVICE_CUDA) {
-    return c2op__error(C2OP_ERR_UNSUPPORTED_DEVICE,
-                       "x: device CUDA is not supported: c2op was built without CUDA");
-  }
+  const int on_cuda = c2op__device_class_of(x->device) == C2OP__DEVICE_CUDA;
+#ifndef C2OP_HAVE_CUDA
+  C2OP_RETURN_IF(on_cuda, C2OP_ERR_UNSUPPORTED_DEVICE,
+                 "x: device CUDA is not supported: c2op was built without CUDA");
+#endif
   c2op__plan plan;
   C2OP_TRY(c2op__plan_unary(x, "x", y, "y", c2op__dtype_size(x->dtype), &plan));
+#ifdef C2OP_HAVE_CUDA
+  if (on_cuda) {
+    C2OP_TRY(c2op__cuda_check(x, y, x->device.device_id));
+    if (plan.inplace && op == C2OP__UNARY_COPY) return C2OP_OK; /* nothing to copy */
+    return c2op__cuda_unary(ctx, &plan, x->device.device_id, op, lane_bytes);
+  }
+#endif
   if (plan.inplace && op == C2OP__UNARY_COPY) return C2OP_OK; /* nothing to copy */
   const c2op__unary_kernel *kernel = c2op__cpu_unary_kernel(op, lane_bytes);
   C2OP_RETURN_IF(!kernel, C2OP_ERR_INTERNAL, "no CPU kernel for op %d with %zu-byte lanes",
@@ -24,15 +35,28 @@ c2op_status c2op__unary_run(const c2op_context *ctx, const DLTensor *x, DLTensor
   return c2op__cpu_unary(ctx, &plan, kernel);
 }
 
-c2op_status c2op__unary_kernel_adapter(const char *op, int32_t num_inputs,
-                                       const DLTensor *const *inputs, int32_t num_outputs,
-                                       DLTensor *const *outputs, const DLTensor **x,
-                                       DLTensor **y) {
+c2op_status c2op__unary_kernel_adapter(const char *op, c2op_device_type device,
+                                       int32_t num_inputs, const DLTensor *const *inputs,
+                                       int32_t num_outputs, DLTensor *const *outputs,
+                                       const DLTensor **x, DLTensor **y) {
   C2OP_RETURN_IF(num_inputs != 1 || num_outputs != 1, C2OP_ERR_SCHEMA_VIOLATION,
                  "%s: takes 1 input and 1 output, got %d and %d", op, (int)num_inputs,
                  (int)num_outputs);
   C2OP_RETURN_IF(!inputs, C2OP_ERR_NULL_POINTER, "%s: inputs is NULL", op);
   C2OP_RETURN_IF(!outputs, C2OP_ERR_NULL_POINTER, "%s: outputs is NULL", op);
+  const c2op__device_class want =
+      device == C2OP_DEVICE_CUDA ? C2OP__DEVICE_CUDA : C2OP__DEVICE_HOST;
+  const char *names[2] = {"x", "y"};
+  const DLTensor *t[2] = {inputs[0], outputs[0]};
+  for (int i = 0; i < 2; i++) {
+    C2OP_RETURN_IF(!t[i], C2OP_ERR_NULL_POINTER, "%s: %s is NULL", op, names[i]);
+    if (c2op__device_class_of(t[i]->device) != want) {
+      char dev[64];
+      c2op__format_device(t[i]->device, dev, sizeof dev);
+      return c2op__error(C2OP_ERR_DEVICE_MISMATCH, "%s: %s is on %s, but this is the %s kernel",
+                         op, names[i], dev, device == C2OP_DEVICE_CUDA ? "CUDA" : "CPU");
+    }
+  }
   *x = inputs[0];
   *y = outputs[0];
   return C2OP_OK;

@@ -1,0 +1,174 @@
+/* c2op_cuda_bench.cu - both ops on the GPU against cudaMemcpy device to
+ * device of the same bytes, measured in the same run.
+ *
+ * For each size (4 KiB to 1 GiB of float32) it times, with CUDA events,
+ * batches of calls and reports the median batch of 7: D2D memcpy, Negative
+ * out of place, Negative in place, NegateGradient (a copy), Negative on
+ * int8, and Negative on a transposed (strided) view. GB/s count bytes read
+ * plus written. It also measures the cost of one small call (16 floats)
+ * against an empty kernel launch. Prints a table; writes JSON to the path in
+ * argv[1] when given. */
+#include <cuda_runtime.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "c2op.h"
+
+__global__ void empty_kernel(void) {}
+
+#define CHECK_CUDA(call)                                                       \
+  do {                                                                         \
+    cudaError_t e_ = (call);                                                   \
+    if (e_ != cudaSuccess) {                                                   \
+      fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, cudaGetErrorString(e_)); \
+      exit(1);                                                                 \
+    }                                                                          \
+  } while (0)
+
+#define CHECK_C2OP(call)                                                       \
+  do {                                                                         \
+    if ((call) != C2OP_OK) {                                                   \
+      fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, c2op_last_error());   \
+      exit(1);                                                                 \
+    }                                                                          \
+  } while (0)
+
+enum { TRIALS = 7 };
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+typedef enum { K_MEMCPY, K_NEG, K_NEG_INPLACE, K_COPY, K_NEG_I8, K_NEG_STRIDED, K_COUNT } kind;
+static const char *kind_name[K_COUNT] = {"memcpy_d2d", "negative", "negative_inplace",
+                                         "negate_gradient", "negative_int8",
+                                         "negative_transposed"};
+
+static void run_once(kind k, void *x, void *y, size_t bytes, int64_t side) {
+  int64_t n = (int64_t)(bytes / 4), n8 = (int64_t)bytes;
+  DLTensor tx = {x, {kDLCUDA, 0}, 1, {kDLFloat, 32, 1}, &n, NULL, 0};
+  DLTensor ty = tx;
+  ty.data = y;
+  switch (k) {
+  case K_MEMCPY: CHECK_CUDA(cudaMemcpyAsync(y, x, bytes, cudaMemcpyDeviceToDevice, 0)); break;
+  case K_NEG: CHECK_C2OP(c2op_negative(&tx, &ty)); break;
+  case K_NEG_INPLACE: CHECK_C2OP(c2op_negative(&tx, &tx)); break;
+  case K_COPY: CHECK_C2OP(c2op_negate_gradient(&tx, &ty)); break;
+  case K_NEG_I8: {
+    tx.dtype.code = kDLInt;
+    tx.dtype.bits = 8;
+    tx.shape = &n8;
+    ty = tx;
+    ty.data = y;
+    CHECK_C2OP(c2op_negative(&tx, &ty));
+    break;
+  }
+  case K_NEG_STRIDED: {
+    int64_t shape[2] = {side, side}, xs[2] = {1, side};
+    DLTensor a = {x, {kDLCUDA, 0}, 2, {kDLFloat, 32, 1}, shape, xs, 0};
+    DLTensor b = {y, {kDLCUDA, 0}, 2, {kDLFloat, 32, 1}, shape, NULL, 0};
+    CHECK_C2OP(c2op_negative(&a, &b));
+    break;
+  }
+  default: break;
+  }
+}
+
+/* Median seconds per call of `k`, over TRIALS batches of `reps` calls. */
+static double time_kind(kind k, void *x, void *y, size_t bytes, int64_t side, int reps) {
+  cudaEvent_t a, b;
+  CHECK_CUDA(cudaEventCreate(&a));
+  CHECK_CUDA(cudaEventCreate(&b));
+  double t[TRIALS];
+  run_once(k, x, y, bytes, side); /* warm up */
+  for (int i = 0; i < TRIALS; i++) {
+    CHECK_CUDA(cudaEventRecord(a, 0));
+    for (int r = 0; r < reps; r++) run_once(k, x, y, bytes, side);
+    CHECK_CUDA(cudaEventRecord(b, 0));
+    CHECK_CUDA(cudaEventSynchronize(b));
+    float ms = 0;
+    CHECK_CUDA(cudaEventElapsedTime(&ms, a, b));
+    t[i] = ms / 1e3 / reps;
+  }
+  qsort(t, TRIALS, sizeof t[0], cmp_double);
+  cudaEventDestroy(a);
+  cudaEventDestroy(b);
+  return t[TRIALS / 2];
+}
+
+static double host_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv) {
+  int dev = 0;
+  cudaDeviceProp prop;
+  CHECK_CUDA(cudaGetDeviceProperties(&prop, dev));
+  printf("device: %s, %d SMs, %.0f GiB\n", prop.name, prop.multiProcessorCount,
+         prop.totalGlobalMem / 1073741824.0);
+  FILE *json = argc > 1 ? fopen(argv[1], "w") : NULL;
+  if (json) fprintf(json, "{\"device\": \"%s\", \"rows\": [\n", prop.name);
+  const size_t max_bytes = (size_t)1 << 30;
+  void *x, *y;
+  CHECK_CUDA(cudaMalloc(&x, max_bytes));
+  CHECK_CUDA(cudaMalloc(&y, max_bytes));
+  CHECK_CUDA(cudaMemset(x, 0x3c, max_bytes));
+  printf("%10s", "bytes");
+  for (int k = 0; k < K_COUNT; k++) printf(" %20s", kind_name[k]);
+  printf("   (GB/s, read+write; ratio to memcpy)\n");
+  int first = 1;
+  for (size_t bytes = 4096; bytes <= max_bytes; bytes *= 4) {
+    int64_t side = 1;
+    while ((side * 2) * (side * 2) * 4 <= (int64_t)bytes) side *= 2;
+    int reps = bytes >= ((size_t)64 << 20) ? 5 : bytes >= ((size_t)1 << 20) ? 50 : 200;
+    double sec[K_COUNT];
+    for (int k = 0; k < K_COUNT; k++) sec[k] = time_kind((kind)k, x, y, bytes, side, reps);
+    printf("%10zu", bytes);
+    for (int k = 0; k < K_COUNT; k++) {
+      size_t moved = (k == K_NEG_STRIDED ? (size_t)(side * side * 4) : bytes) * 2;
+      double gbs = moved / sec[k] / 1e9;
+      printf(" %11.1f (%5.2fx)", gbs, sec[K_MEMCPY] / sec[k] * (double)moved / (2.0 * bytes));
+      if (json)
+        fprintf(json, "%s  {\"bytes\": %zu, \"kind\": \"%s\", \"seconds\": %.9g, \"gbps\": %.4f}",
+                first ? "" : ",\n", bytes, kind_name[k], sec[k], gbs);
+      first = 0;
+    }
+    printf("\n");
+  }
+  /* Small-call cost: 16 floats vs an empty kernel launch, host time per call
+   * over many calls, then synchronise. */
+  const int calls = 20000;
+  int64_t n16 = 16;
+  DLTensor s = {x, {kDLCUDA, 0}, 1, {kDLFloat, 32, 1}, &n16, NULL, 0};
+  DLTensor d = s;
+  d.data = y;
+  double best_empty = 1e9, best_call = 1e9;
+  for (int trial = 0; trial < 5; trial++) {
+    CHECK_CUDA(cudaDeviceSynchronize());
+    double t0 = host_seconds();
+    for (int i = 0; i < calls; i++) empty_kernel<<<1, 1>>>();
+    CHECK_CUDA(cudaDeviceSynchronize());
+    double t1 = host_seconds();
+    for (int i = 0; i < calls; i++) CHECK_C2OP(c2op_negative(&s, &d));
+    CHECK_CUDA(cudaDeviceSynchronize());
+    double t2 = host_seconds();
+    if ((t1 - t0) / calls < best_empty) best_empty = (t1 - t0) / calls;
+    if ((t2 - t1) / calls < best_call) best_call = (t2 - t1) / calls;
+  }
+  printf("small call (16 float32): %.2f us per call; empty kernel launch: %.2f us; ratio %.2fx\n",
+         best_call * 1e6, best_empty * 1e6, best_call / best_empty);
+  if (json) {
+    fprintf(json, "\n], \"small_call_us\": %.4f, \"empty_launch_us\": %.4f}\n", best_call * 1e6,
+            best_empty * 1e6);
+    fclose(json);
+  }
+  cudaFree(x);
+  cudaFree(y);
+  return 0;
+}

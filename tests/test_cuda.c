@@ -1,0 +1,409 @@
+/*
+ * test_cuda.c - the CUDA backend against the CPU, bit for bit.
+ *
+ * Every case builds the same layout twice: in host memory, where the CPU
+ * computes the expected bytes, and in device memory, where the GPU runs; the
+ * whole y buffer (gaps included) must come back identical. Without a GPU the
+ * program exits 77, which ctest reports as skipped.
+ */
+#include <cuda_runtime_api.h>
+
+#include "c2op_test.h"
+
+#define SKIP_CODE 77
+
+static uint64_t g_rng;
+
+/* A layout over one buffer: shape, optional strides, byte offset. */
+typedef struct {
+  int32_t ndim;
+  int64_t shape[4];
+  int64_t strides[4];
+  int has_strides;
+  uint64_t byte_offset;
+  size_t buffer_bytes;
+} layout;
+
+static void *device_buffer(size_t bytes) {
+  void *p = NULL;
+  if (cudaMalloc(&p, bytes ? bytes : 1) != cudaSuccess) return NULL;
+  return p;
+}
+
+static void fill_random(uint8_t *p, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t r = test_rand_next(&g_rng);
+    memcpy(p + i, &r, 8);
+  }
+  for (; i < n; i++) p[i] = (uint8_t)test_rand_next(&g_rng);
+}
+
+static DLTensor view(void *data, DLDevice dev, DLDataType dt, layout *l) {
+  DLTensor t;
+  memset(&t, 0, sizeof t);
+  t.data = data;
+  t.device = dev;
+  t.ndim = l->ndim;
+  t.dtype = dt;
+  t.shape = l->shape;
+  t.strides = l->has_strides ? l->strides : NULL;
+  t.byte_offset = l->byte_offset;
+  return t;
+}
+
+typedef c2op_status (*op_fn)(const c2op_context *, const DLTensor *, DLTensor *);
+
+/* Runs op on host and device with x and y in separate buffers (or in one
+ * buffer when `shared`), and compares all bytes of the output buffer. */
+static void compare_layouts(const char *what, op_fn op, DLDataType dt, layout *lx, layout *ly,
+                            int shared, const c2op_context *ctx) {
+  const DLDevice host = {kDLCPU, 0}, gpu = {kDLCUDA, 0};
+  size_t xbytes = lx->buffer_bytes, ybytes = shared ? lx->buffer_bytes : ly->buffer_bytes;
+  uint8_t *hx = malloc(xbytes), *hy = shared ? hx : malloc(ybytes), *back = malloc(ybytes);
+  void *dx = device_buffer(xbytes), *dy = shared ? dx : device_buffer(ybytes);
+  if (!hx || !hy || !back || !dx || !dy) {
+    TEST_FAIL_("%s: allocation failed", what);
+    goto done;
+  }
+  fill_random(hx, xbytes);
+  if (!shared) fill_random(hy, ybytes);
+  CHECK(cudaMemcpy(dx, hx, xbytes, cudaMemcpyHostToDevice) == cudaSuccess);
+  if (!shared) CHECK(cudaMemcpy(dy, hy, ybytes, cudaMemcpyHostToDevice) == cudaSuccess);
+  DLTensor tx = view(hx, host, dt, lx), ty = view(hy, host, dt, ly);
+  DLTensor gx = view(dx, gpu, dt, lx), gy = view(dy, gpu, dt, ly);
+  c2op_status cpu = op(NULL, &tx, &ty);
+  c2op_status cuda = op(ctx, &gx, &gy);
+  if (cpu != cuda) {
+    TEST_FAIL_("%s: CPU says %s, CUDA says %s (%s)", what, c2op_status_name(cpu),
+               c2op_status_name(cuda), c2op_last_error());
+    goto done;
+  }
+  CHECK(cudaDeviceSynchronize() == cudaSuccess);
+  CHECK(cudaMemcpy(back, dy, ybytes, cudaMemcpyDeviceToHost) == cudaSuccess);
+  if (memcmp(back, hy, ybytes) != 0) {
+    size_t i = 0;
+    while (back[i] == hy[i]) i++;
+    TEST_FAIL_("%s: byte %zu of y differs: CUDA 0x%02x, CPU 0x%02x", what, i, back[i], hy[i]);
+  }
+done:
+  free(hx);
+  if (!shared) free(hy);
+  free(back);
+  cudaFree(dx);
+  if (!shared) cudaFree(dy);
+}
+
+static const DLDataType negative_dtypes[] = {
+    {kDLInt, 8, 1},     {kDLInt, 16, 1},   {kDLInt, 32, 1},     {kDLInt, 64, 1},
+    {kDLUInt, 8, 1},    {kDLUInt, 16, 1},  {kDLUInt, 32, 1},    {kDLUInt, 64, 1},
+    {kDLFloat, 16, 1},  {kDLBfloat, 16, 1}, {kDLFloat, 32, 1},  {kDLFloat, 64, 1},
+    {kDLComplex, 64, 1}, {kDLComplex, 128, 1},
+};
+#define NUM_NEG (sizeof negative_dtypes / sizeof negative_dtypes[0])
+
+static size_t elem_size(DLDataType dt) { return (size_t)dt.bits / 8 * dt.lanes; }
+
+/* A dense 1-D layout of n elements starting `offset_elems` in. */
+static layout dense(int64_t n, int64_t offset_elems, size_t es) {
+  layout l;
+  memset(&l, 0, sizeof l);
+  l.ndim = 1;
+  l.shape[0] = n;
+  l.byte_offset = (uint64_t)offset_elems * es;
+  l.buffer_bytes = (size_t)(n + offset_elems + 3) * es;
+  return l;
+}
+
+static void dense_sizes_match_cpu_for_every_dtype(void) {
+  static const int64_t sizes[] = {0, 1, 2, 3, 7, 8, 15, 16, 17, 31, 63, 64, 65, 255, 1023,
+                                  1024, 1025, 4097, 65537, (1 << 20) + 3};
+  for (size_t d = 0; d < NUM_NEG; d++)
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+      for (int64_t off = 0; off < 3; off++) {
+        size_t es = elem_size(negative_dtypes[d]);
+        layout lx = dense(sizes[k], off, es), ly = dense(sizes[k], (off * 2) % 3, es);
+        char what[96];
+        snprintf(what, sizeof what, "negative dtype %zu n=%lld off=%lld", d,
+                 (long long)sizes[k], (long long)off);
+        compare_layouts(what, c2op_negative_ex, negative_dtypes[d], &lx, &ly, 0, NULL);
+        compare_layouts(what, c2op_negate_gradient_ex, negative_dtypes[d], &lx, &ly, 0, NULL);
+      }
+}
+
+static void odd_byte_offsets_take_the_bytewise_path(void) {
+  for (size_t d = 0; d < NUM_NEG; d++) {
+    size_t es = elem_size(negative_dtypes[d]);
+    layout lx = dense(1000, 0, es), ly = dense(1000, 0, es);
+    lx.byte_offset = 1;
+    ly.byte_offset = 3;
+    lx.buffer_bytes += 8;
+    ly.buffer_bytes += 8;
+    compare_layouts("odd byte offsets", c2op_negative_ex, negative_dtypes[d], &lx, &ly, 0, NULL);
+  }
+}
+
+static void strided_layouts_match_cpu(void) {
+  for (size_t d = 0; d < NUM_NEG; d++) {
+    size_t es = elem_size(negative_dtypes[d]);
+    /* x transposed 37x53, y compact. */
+    layout lx = {2, {37, 53}, {1, 37}, 1, 0, (size_t)(37 * 53) * es};
+    layout ly = {2, {37, 53}, {0}, 0, 0, (size_t)(37 * 53) * es};
+    compare_layouts("x transposed", c2op_negative_ex, negative_dtypes[d], &lx, &ly, 0, NULL);
+    /* both transposed the same way: one dense run after merging */
+    layout lyt = lx;
+    compare_layouts("both transposed", c2op_negative_ex, negative_dtypes[d], &lx, &lyt, 0, NULL);
+    /* negative strides in x, padded rows in y, step 2 */
+    layout ln = {2, {20, 30}, {-30, -1}, 1, (uint64_t)(20 * 30 - 1) * es, (size_t)(20 * 30) * es};
+    layout lp = {2, {20, 30}, {64, 2}, 1, 0, (size_t)(20 * 64) * es};
+    compare_layouts("negative and padded", c2op_negative_ex, negative_dtypes[d], &ln, &lp, 0,
+                    NULL);
+    compare_layouts("negative and padded copy", c2op_negate_gradient_ex, negative_dtypes[d], &ln,
+                    &lp, 0, NULL);
+    /* zero stride (broadcast) in x */
+    layout lz = {2, {16, 40}, {0, 1}, 1, 0, (size_t)40 * es};
+    layout lc = {2, {16, 40}, {0}, 0, 0, (size_t)(16 * 40) * es};
+    compare_layouts("broadcast x", c2op_negative_ex, negative_dtypes[d], &lz, &lc, 0, NULL);
+    /* ndim 0 */
+    layout ls = {0, {0}, {0}, 0, 0, es};
+    compare_layouts("scalar", c2op_negative_ex, negative_dtypes[d], &ls, &ls, 0, NULL);
+  }
+}
+
+static void in_place_and_partial_overlap_match_cpu(void) {
+  for (size_t d = 0; d < NUM_NEG; d++) {
+    size_t es = elem_size(negative_dtypes[d]);
+    layout l = dense(5000, 0, es);
+    compare_layouts("in place", c2op_negative_ex, negative_dtypes[d], &l, &l, 1, NULL);
+    layout fwd = dense(5000, 1, es), back = dense(5000, 0, es);
+    fwd.buffer_bytes = back.buffer_bytes = (size_t)5004 * es;
+    compare_layouts("y shifted forward", c2op_negative_ex, negative_dtypes[d], &back, &fwd, 1,
+                    NULL);
+    compare_layouts("y shifted back", c2op_negative_ex, negative_dtypes[d], &fwd, &back, 1, NULL);
+    layout rev = {1, {5000}, {-1}, 1, (uint64_t)4999 * es, (size_t)5004 * es};
+    compare_layouts("y reversed over x", c2op_negative_ex, negative_dtypes[d], &back, &rev, 1,
+                    NULL);
+    compare_layouts("copy reversed", c2op_negate_gradient_ex, negative_dtypes[d], &back, &rev, 1,
+                    NULL);
+  }
+}
+
+static void special_values_flip_exactly(void) {
+  const uint32_t f32[] = {0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u,
+                          0x7fc00001u, 0xffa00002u, 0x00000001u, 0x7f7fffffu};
+  const int32_t i32[] = {INT32_MIN, INT32_MAX, 0, -1, 1};
+  int64_t n = 8;
+  DLTensor x = {NULL, {kDLCUDA, 0}, 1, {kDLFloat, 32, 1}, &n, NULL, 0};
+  DLTensor y = x;
+  void *dx = device_buffer(sizeof f32), *dy = device_buffer(sizeof f32);
+  uint32_t out[8];
+  cudaMemcpy(dx, f32, sizeof f32, cudaMemcpyHostToDevice);
+  x.data = dx;
+  y.data = dy;
+  CHECK_OK(c2op_negative(&x, &y));
+  cudaMemcpy(out, dy, sizeof out, cudaMemcpyDeviceToHost);
+  for (int i = 0; i < 8; i++) CHECK_EQ_INT(out[i], f32[i] ^ 0x80000000u);
+  n = 5;
+  x.dtype.code = kDLInt;
+  y.dtype.code = kDLInt;
+  cudaMemcpy(dx, i32, sizeof i32, cudaMemcpyHostToDevice);
+  CHECK_OK(c2op_negative(&x, &y));
+  int32_t o32[5];
+  cudaMemcpy(o32, dy, sizeof o32, cudaMemcpyDeviceToHost);
+  CHECK_EQ_INT(o32[0], INT32_MIN);
+  CHECK_EQ_INT(o32[1], -INT32_MAX);
+  CHECK_EQ_INT(o32[2], 0);
+  CHECK_EQ_INT(o32[3], 1);
+  CHECK_EQ_INT(o32[4], -1);
+  cudaFree(dx);
+  cudaFree(dy);
+}
+
+static void bool_copies_and_is_refused_by_negative(void) {
+  const DLDataType b = {C2OP_DL_BOOL, 8, 1};
+  layout lx = dense(333, 0, 1), ly = dense(333, 1, 1);
+  compare_layouts("bool copy", c2op_negate_gradient_ex, b, &lx, &ly, 0, NULL);
+  compare_layouts("bool negative (both refuse)", c2op_negative_ex, b, &lx, &ly, 0, NULL);
+}
+
+static void runs_on_the_context_stream(void) {
+  cudaStream_t stream;
+  CHECK(cudaStreamCreate(&stream) == cudaSuccess);
+  c2op_context *ctx = NULL;
+  CHECK_OK(c2op_context_create(&ctx));
+  CHECK_OK(c2op_context_set_cuda_stream(ctx, stream));
+  layout l = dense((1 << 22) + 5, 1, 4), m = dense((1 << 22) + 5, 0, 4);
+  compare_layouts("on a stream", c2op_negative_ex, negative_dtypes[10], &l, &m, 0, ctx);
+  compare_layouts("overlap on a stream", c2op_negative_ex, negative_dtypes[10], &m, &l, 1, ctx);
+  c2op_context_destroy(ctx);
+  cudaStreamDestroy(stream);
+}
+
+static void more_than_2_pow_31_int8_elements(void) {
+  const int64_t n = ((int64_t)1 << 31) + 4099;
+  uint8_t *h = malloc((size_t)n);
+  void *d = device_buffer((size_t)n);
+  if (!h || !d) {
+    printf("  skipped: cannot allocate 2 GiB\n");
+    free(h);
+    cudaFree(d);
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) h[i] = (uint8_t)(i * 131 + (i >> 20));
+  CHECK(cudaMemcpy(d, h, (size_t)n, cudaMemcpyHostToDevice) == cudaSuccess);
+  int64_t shape = n;
+  DLTensor t = {d, {kDLCUDA, 0}, 1, {kDLInt, 8, 1}, &shape, NULL, 0};
+  CHECK_OK(c2op_negative(&t, &t));
+  CHECK(cudaMemcpy(h, d, (size_t)n, cudaMemcpyDeviceToHost) == cudaSuccess);
+  int64_t bad = -1;
+  for (int64_t i = 0; i < n && bad < 0; i++)
+    if (h[i] != (uint8_t)(0u - (uint8_t)(i * 131 + (i >> 20)))) bad = i;
+  CHECK_EQ_INT(bad, -1);
+  /* The first 3 * (n / 3) bytes as a transposed 2-D view [n/3, 3] with
+   * strides [1, n/3]: 64-bit offsets in the strided kernel. Negating in
+   * place restores the pattern there; the last n % 3 bytes stay negated. */
+  int64_t shape2[2] = {n / 3, 3}, strides2[2] = {1, n / 3};
+  DLTensor t2 = {d, {kDLCUDA, 0}, 2, {kDLInt, 8, 1}, shape2, strides2, 0};
+  CHECK_OK(c2op_negative(&t2, &t2));
+  CHECK(cudaMemcpy(h, d, (size_t)n, cudaMemcpyDeviceToHost) == cudaSuccess);
+  bad = -1;
+  for (int64_t i = 0; i < n && bad < 0; i++) {
+    uint8_t v = (uint8_t)(i * 131 + (i >> 20));
+    if (h[i] != (i < n / 3 * 3 ? v : (uint8_t)(0u - v))) bad = i;
+  }
+  CHECK_EQ_INT(bad, -1);
+  free(h);
+  cudaFree(d);
+}
+
+static void errors_leave_y_untouched(void) {
+  int64_t n = 64;
+  float host[64];
+  memset(host, 0x11, sizeof host);
+  void *d = device_buffer(sizeof host);
+  cudaMemset(d, 0x22, sizeof host);
+  DLTensor gx = {d, {kDLCUDA, 0}, 1, {kDLFloat, 32, 1}, &n, NULL, 0};
+  DLTensor hy = {host, {kDLCPU, 0}, 1, {kDLFloat, 32, 1}, &n, NULL, 0};
+  CHECK_STATUS(c2op_negative(&gx, &hy), C2OP_ERR_DEVICE_MISMATCH);
+  DLTensor lie = {host, {kDLCUDA, 0}, 1, {kDLFloat, 32, 1}, &n, NULL, 0};
+  CHECK_STATUS(c2op_negative(&gx, &lie), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(c2op_last_error(), "host memory");
+  DLTensor far = gx;
+  far.device.device_id = 4096;
+  DLTensor far_y = far;
+  CHECK_STATUS(c2op_negative(&far, &far_y), C2OP_ERR_NO_DEVICE);
+  for (int i = 0; i < 64; i++) {
+    uint32_t bits;
+    memcpy(&bits, &host[i], 4);
+    CHECK_EQ_INT(bits, 0x11111111u);
+  }
+  uint32_t back[64];
+  cudaMemcpy(back, d, sizeof back, cudaMemcpyDeviceToHost);
+  for (int i = 0; i < 64; i++) CHECK_EQ_INT(back[i], 0x22222222u);
+  cudaFree(d);
+}
+
+static void registry_has_cuda_kernels(void) {
+  c2op_kernel_fn k = NULL;
+  CHECK_OK(c2op_kernel_lookup("Negative", C2OP_DEVICE_CUDA, &k));
+  CHECK(k != NULL);
+  CHECK_OK(c2op_kernel_lookup("NegateGradient", C2OP_DEVICE_CUDA, &k));
+  CHECK(k != NULL);
+}
+
+static void workspace_runs_ops_and_backward_nets_on_cuda(void) {
+  c2op_workspace *ws = NULL;
+  CHECK_OK(c2op_workspace_create(&ws));
+  float x[6] = {1.5f, -2.0f, 0.0f, -0.0f, 3.25f, -4.0f}, g[6] = {1, 2, 3, 4, 5, 6};
+  int64_t shape[2] = {2, 3};
+  DLTensor tx = {x, {kDLCPU, 0}, 2, {kDLFloat, 32, 1}, shape, NULL, 0};
+  DLTensor tg = tx;
+  tg.data = g;
+  const c2op_device_option cuda = {C2OP_DEVICE_CUDA, 0};
+  CHECK_OK(c2op_workspace_feed_on(ws, "X", &tx, &cuda));
+  const DLTensor *blob = NULL;
+  CHECK_OK(c2op_workspace_fetch(ws, "X", &blob));
+  CHECK_EQ_INT(blob->device.device_type, kDLCUDA);
+
+  c2op_net *net = NULL;
+  CHECK_OK(c2op_net_create("grl", &net));
+  const char *in[1] = {"X"}, *mid[1] = {"F"}, *out[1] = {"Y"};
+  c2op_op_def *a = NULL, *b = NULL;
+  CHECK_OK(c2op_op_def_create("NegateGradient", 1, in, 1, mid, &a));
+  CHECK_OK(c2op_op_def_create("Negative", 1, mid, 1, out, &b));
+  a->device_option = cuda;
+  b->device_option = cuda;
+  CHECK_OK(c2op_net_add_op(net, a));
+  CHECK_OK(c2op_net_add_op(net, b));
+  CHECK_OK(c2op_workspace_run_net(ws, NULL, net));
+  float y[6];
+  DLTensor ty = tx;
+  ty.data = y;
+  CHECK_OK(c2op_workspace_fetch_copy(ws, "Y", &ty));
+  for (int i = 0; i < 6; i++) {
+    uint32_t xb, yb;
+    memcpy(&xb, &x[i], 4);
+    memcpy(&yb, &y[i], 4);
+    CHECK_EQ_INT(yb, xb ^ 0x80000000u);
+  }
+  c2op_net *bwd = NULL;
+  const char *outs[1] = {"Y"};
+  CHECK_OK(c2op_net_build_backward(net, 1, outs, &bwd));
+  CHECK_OK(c2op_workspace_feed_on(ws, "Y_grad", &tg, &cuda));
+  CHECK_OK(c2op_workspace_run_net(ws, NULL, bwd));
+  float xg[6];
+  DLTensor txg = tx;
+  txg.data = xg;
+  CHECK_OK(c2op_workspace_fetch_copy(ws, "X_grad", &txg));
+  /* Y = -X through NegateGradient: X_grad = -(-Y_grad) = Y_grad. */
+  for (int i = 0; i < 6; i++) CHECK(xg[i] == g[i]);
+  /* A CPU op on a CUDA blob is refused, the workspace unchanged. */
+  c2op_op_def *c = NULL;
+  const char *z[1] = {"Z"};
+  CHECK_OK(c2op_op_def_create("Negative", 1, in, 1, z, &c));
+  CHECK_STATUS(c2op_workspace_run_op(ws, NULL, c), C2OP_ERR_DEVICE_MISMATCH);
+  CHECK(!c2op_workspace_has_blob(ws, "Z"));
+  c2op_op_def_destroy(a);
+  c2op_op_def_destroy(b);
+  c2op_op_def_destroy(c);
+  c2op_net_destroy(net);
+  c2op_net_destroy(bwd);
+  c2op_workspace_destroy(ws);
+}
+
+int main(void) {
+  if (!c2op_has_cuda()) {
+    printf("skipped: this build has no CUDA backend\n");
+    return SKIP_CODE;
+  }
+  int count = 0;
+  cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess || count == 0) {
+    /* Without a GPU, c2op must say so cleanly, not crash. */
+    int64_t n = 4;
+    float buf[4] = {0};
+    DLTensor t = {buf, {kDLCUDA, 0}, 1, {kDLFloat, 32, 1}, &n, NULL, 0};
+    c2op_status s = c2op_negative(&t, &t);
+    printf("no GPU (%s); c2op says %s: %s\n", cudaGetErrorString(e), c2op_status_name(s),
+           c2op_last_error());
+    if (s != C2OP_ERR_NO_DEVICE) {
+      printf("FAIL: expected C2OP_ERR_NO_DEVICE\n");
+      return 1;
+    }
+    printf("skipped: no GPU\n");
+    return SKIP_CODE;
+  }
+  g_rng = test_seed();
+  RUN(registry_has_cuda_kernels);
+  RUN(special_values_flip_exactly);
+  RUN(dense_sizes_match_cpu_for_every_dtype);
+  RUN(odd_byte_offsets_take_the_bytewise_path);
+  RUN(strided_layouts_match_cpu);
+  RUN(in_place_and_partial_overlap_match_cpu);
+  RUN(bool_copies_and_is_refused_by_negative);
+  RUN(runs_on_the_context_stream);
+  RUN(errors_leave_y_untouched);
+  RUN(workspace_runs_ops_and_backward_nets_on_cuda);
+  RUN(more_than_2_pow_31_int8_elements);
+  return TEST_MAIN_END();
+}
