@@ -7,7 +7,7 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan run test test-release test-asan install clean help
+.PHONY: all deps build build-asan run test test-release test-asan install clean help bench
 
 all: build
 
@@ -16,6 +16,8 @@ help:
 	@echo "make test     build and run the whole suite (release and ASan+UBSan builds)"
 	@echo "make install  PREFIX=/dir installs library, header, c2op.pc, CMake config"
 	@echo "make deps     install missing system packages"
+	@echo "make bench    benchmark c2op against memcpy, a loop, XNNPACK, NumPy and PyTorch"
+	@echo "              (BENCH_FLAGS=--quick for a short run; results in $(BENCH_OUT))"
 	@echo "make clean    remove build folders"
 
 # Installs the system packages a fresh machine lacks, saying so.
@@ -35,7 +37,14 @@ build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 run: build
-	./$(BUILD)/examples/negative_op_example
+	./$(BUILD)/programs/c2op show examples/data/x.npy
+	@mkdir -p $(BUILD)/run
+	./$(BUILD)/programs/c2op run Negative examples/data/x.npy -o $(BUILD)/run/y.npy
+	./$(BUILD)/programs/c2op show $(BUILD)/run/y.npy
+	./$(BUILD)/programs/c2op schema Negative
+	./$(BUILD)/programs/c2op schema NegateGradient
+	./$(BUILD)/programs/c2op net examples/data/grl.pbtxt --print-nets --backward Y \
+	  --feed X=examples/data/x.npy --feed Y_grad=examples/data/y_grad.npy --fetch Y --fetch X_grad
 
 test-release: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -45,6 +54,25 @@ test-asan: build-asan
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -E '^test_large$$'
 
 test: test-release test-asan
+
+# The benchmark: installs its extra packages (XNNPACK, NumPy, PyTorch,
+# matplotlib; not needed by `make test`), reconfigures so that XNNPACK is
+# found, runs bench/c2op-bench and bench/bench_python.py, and writes the
+# tables and the plot (bench/report.py). Debian's NumPy and PyTorch belong
+# to the system Python, so that is the one used when it exists.
+BENCH_OUT    ?= bench/results
+BENCH_FLAGS  ?=
+BENCH_PYTHON ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)
+
+bench: build
+	@sh scripts/install-bench-deps.sh
+	cmake -S . -B $(BUILD) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target c2op-bench
+	@mkdir -p $(BENCH_OUT)
+	./$(BUILD)/bench/c2op-bench $(BENCH_FLAGS) --json $(BENCH_OUT)/c2op.json
+	$(BENCH_PYTHON) bench/bench_python.py $(BENCH_FLAGS) --json $(BENCH_OUT)/python.json
+	$(BENCH_PYTHON) bench/report.py --c2op $(BENCH_OUT)/c2op.json --python $(BENCH_OUT)/python.json \
+	  --markdown $(BENCH_OUT)/report.md --png $(BENCH_OUT)/negate_f32.png
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

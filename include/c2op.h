@@ -447,11 +447,67 @@ C2OP_API c2op_status c2op_net_build_backward(const c2op_net *forward, int32_t nu
                                              c2op_net **backward_out);
 
 /* ------------------------------------------------------------------------ */
+/* NetDef text format (Caffe2's NetDef as protobuf text)                     */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Reads a net from Caffe2's NetDef in protobuf text format: `length` bytes
+ * of `text` (no NUL terminator needed; a NUL byte inside is an error).
+ *
+ * Fields, the subset of caffe2.proto that c2op nets have:
+ *   name: "net"                          (once)
+ *   op {                                 (repeated, in order)
+ *     input: "X"  output: "Y"            (repeated; names non-empty)
+ *     name: "..."  type: "Negative"      (once each; type required)
+ *     device_option { device_type: 0  device_id: 0 }   (0 = CPU, 1 = CUDA)
+ *     is_gradient_op: true               (true/True/t/1, false/False/f/0)
+ *   }
+ *   external_input: "X"  external_output: "Y"          (repeated)
+ * Syntax: `#` comments; `:` required before scalars and optional before
+ * messages; messages in `{}` or `<>`; repeated fields given several times or
+ * as lists (`input: ["a", "b"]`, `op [{...}, {...}]`); optional `,` or `;`
+ * after a field; strings in "..." or '...', adjacent strings concatenated,
+ * escapes \n \t \r \a \b \f \v \\ \' \" \?, octal \NNN, hex \xHH, \uXXXX and
+ * \UXXXXXXXX (as UTF-8); integers in decimal, 0x hex or 0 octal.
+ *
+ * Errors (the net is not created): every message starts with
+ * "line L, column C: " (1-based; columns count bytes) and quotes the
+ * offending token. C2OP_ERR_INVALID_ARGUMENT for syntax, an unknown field,
+ * a singular field given twice, a bad value or an op without a type;
+ * C2OP_ERR_NOT_FOUND for an op type with no registered schema;
+ * C2OP_ERR_SCHEMA_VIOLATION for an input or output count outside the op's
+ * schema. Free the net with c2op_net_destroy.
+ */
+C2OP_API c2op_status c2op_net_from_text(const char *text, size_t length, c2op_net **net_out);
+
+/**
+ * Writes `net` in NetDef text format: fields in caffe2.proto's field order,
+ * two spaces of indent per level, only fields that differ from their
+ * defaults (an empty name, device_option CPU/0 and is_gradient_op false are
+ * left out), strings escaped as protobuf's printer does (bytes outside
+ * printable ASCII as octal). c2op_net_from_text reads the text back to an
+ * equal net. `*text_out` is NUL-terminated; free it with c2op_free.
+ * `length_out` (may be NULL) receives its length without the NUL.
+ */
+C2OP_API c2op_status c2op_net_to_text(const c2op_net *net, char **text_out, size_t *length_out);
+
+/** Frees memory the library handed out for the caller to free (the text of
+ *  c2op_net_to_text); NULL is a no-op. */
+C2OP_API void c2op_free(void *ptr);
+
+/* ------------------------------------------------------------------------ */
 /* Build facts                                                               */
 /* ------------------------------------------------------------------------ */
 
 /** 1 if the library was built with the CUDA backend, else 0. */
 C2OP_API int c2op_has_cuda(void);
+
+/** The instruction set the CPU kernels use in this process: "avx512",
+ *  "avx2", "sse2", "neon" or "scalar". Chosen once, on first use, as the
+ *  best path compiled in that the CPU supports; the environment variable
+ *  C2OP_ISA (same names) may force a lower path, never a higher one. Never
+ *  NULL; the string is static. */
+C2OP_API const char *c2op_cpu_isa_name(void);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the system packages c2op needs when they are missing, and says so.
 # Debian packages: cmake, a C compiler, libdlpack-dev (the DLPack header),
-# python3 (the examples' output checker).
+# python3 (the examples' output checker), python3-numpy (CLI checks).
 set -e
 missing=""
 command -v cmake >/dev/null 2>&1 || missing="$missing cmake"
@@ -10,6 +10,8 @@ command -v make >/dev/null 2>&1 || missing="$missing make"
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 [ -f /usr/include/dlpack/dlpack.h ] || missing="$missing libdlpack-dev"
+# NumPy for the CLI's byte-for-byte comparison with np.save (tests/cli).
+/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || missing="$missing python3-numpy"
 if [ -z "$missing" ]; then
   exit 0
 fi

@@ -2,6 +2,7 @@
 #include "core/context.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -15,7 +16,8 @@ static const c2op_context default_context = {0, NULL};
 
 const c2op_context *c2op__default_context(void) { return &default_context; }
 
-static int32_t automatic_threads;
+/* 0 until computed; then read with one atomic load per call. */
+static atomic_int automatic_threads;
 static pthread_once_t automatic_once = PTHREAD_ONCE_INIT;
 
 /* C2OP_NUM_THREADS when set to a valid number, else the online CPUs. */
@@ -31,13 +33,17 @@ static void compute_automatic_threads(void) {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     n = cpus >= 1 ? (int32_t)(cpus > C2OP_MAX_THREADS ? C2OP_MAX_THREADS : cpus) : 1;
   }
-  automatic_threads = n;
+  atomic_store_explicit(&automatic_threads, n, memory_order_release);
 }
 
 int32_t c2op__context_threads(const c2op_context *ctx) {
   if (ctx && ctx->num_threads > 0) return ctx->num_threads;
-  pthread_once(&automatic_once, compute_automatic_threads);
-  return automatic_threads;
+  int32_t n = atomic_load_explicit(&automatic_threads, memory_order_acquire);
+  if (n == 0) {
+    pthread_once(&automatic_once, compute_automatic_threads);
+    n = atomic_load_explicit(&automatic_threads, memory_order_acquire);
+  }
+  return n;
 }
 
 c2op_status c2op_context_create(c2op_context **ctx_out) {

@@ -57,6 +57,16 @@ typedef struct {
   int overlap; /* x and y memory overlap otherwise: read x in full first */
 } c2op__plan;
 
+/* The plan of the common cases, without the cost of the full checks: x and
+ * y valid, non-empty host tensors of the same dtype and shape, both compact
+ * (NULL or row-major strides), or with the same strides laying them out
+ * densely (both transposed alike, say), or 2-D with contiguous rows at any
+ * row stride (padded rows, a slice of columns); disjoint or identical. Returns 1 with the plan
+ * that c2op__plan_unary would build; 0, planning and reporting nothing,
+ * for anything else (the caller then runs the full checks, which say what
+ * is wrong). */
+int c2op__plan_compact_fast(const DLTensor *x, const DLTensor *y, c2op__plan *plan);
+
 /* Builds the plan for an elementwise pass from x to y (already checked with
  * c2op__check_same) with elements of `elem_size` bytes. Fails with
  * C2OP_ERR_OVERLAP when y's elements may overlap each other,

@@ -15,10 +15,52 @@ typedef void (*c2op__strided_fn)(const char *x, int64_t x_stride_bytes, char *y,
                                  int64_t y_stride_bytes, int64_t n, size_t elem_size);
 
 typedef struct {
-  const char *name;         /* e.g. "x32_signflip__scalar" */
+  const char *name;         /* e.g. "x32_signflip__avx2" */
   c2op__contig_fn contig;   /* x and y dense */
   c2op__strided_fn strided; /* any byte strides */
+  /* Like contig, for passes far larger than the cache: non-temporal
+   * (streaming) stores, two streams a page apart with prefetching. Same
+   * contract as contig (x and y disjoint or identical). NULL when the ISA
+   * has none. Ends with a store fence, so the data is visible to other
+   * threads once it returns. */
+  c2op__contig_fn contig_nt;
 } c2op__unary_kernel;
+
+/* The negation kernels of one ISA, indexed by log2 of the lane width
+ * (1, 2, 4, 8 bytes): integer negation on every width, sign flips on 2, 4
+ * and 8 (signflip[0] is NULL). */
+typedef struct {
+  const c2op__unary_kernel *neg[4];
+  const c2op__unary_kernel *signflip[4];
+  size_t tile_bytes; /* bytes per main-loop step: tests size around it */
+} c2op__negate_kernels;
+
+extern const c2op__negate_kernels c2op__negate_kernels__scalar;
+#if defined(__x86_64__) || defined(__i386__)
+extern const c2op__negate_kernels c2op__negate_kernels__sse2;
+extern const c2op__negate_kernels c2op__negate_kernels__avx2;
+extern const c2op__negate_kernels c2op__negate_kernels__avx512;
+#endif
+#if defined(__aarch64__)
+extern const c2op__negate_kernels c2op__negate_kernels__neon;
+#endif
+
+/* The scalar strided bodies, shared by every ISA's kernels (a strided pass
+ * touches one element per step; vectors do not help it). */
+void c2op__x8_neg_strided__scalar(const char *x, int64_t sx, char *y, int64_t sy, int64_t n,
+                                  size_t elem_size);
+void c2op__x16_neg_strided__scalar(const char *x, int64_t sx, char *y, int64_t sy, int64_t n,
+                                   size_t elem_size);
+void c2op__x32_neg_strided__scalar(const char *x, int64_t sx, char *y, int64_t sy, int64_t n,
+                                   size_t elem_size);
+void c2op__x64_neg_strided__scalar(const char *x, int64_t sx, char *y, int64_t sy, int64_t n,
+                                   size_t elem_size);
+void c2op__x16_signflip_strided__scalar(const char *x, int64_t sx, char *y, int64_t sy, int64_t n,
+                                        size_t elem_size);
+void c2op__x32_signflip_strided__scalar(const char *x, int64_t sx, char *y, int64_t sy, int64_t n,
+                                        size_t elem_size);
+void c2op__x64_signflip_strided__scalar(const char *x, int64_t sx, char *y, int64_t sy, int64_t n,
+                                        size_t elem_size);
 
 /* Integer negation modulo 2^bits (signed and unsigned alike). */
 extern const c2op__unary_kernel c2op__x8_neg__scalar;

@@ -74,32 +74,32 @@ static void x64_flip_contig(const void *x, void *y, int64_t n, size_t elem_size)
     }                                                                          \
   }
 
-static void x8_neg_strided(const char *x, int64_t sx, char *y, int64_t sy, int64_t n,
-                           size_t elem_size) {
+void c2op__x8_neg_strided__scalar(const char *x, int64_t sx, char *y, int64_t sy,
+                                  int64_t n, size_t elem_size) {
   STRIDED_BODY(uint8_t, 0u - v)
 }
-static void x16_neg_strided(const char *x, int64_t sx, char *y, int64_t sy, int64_t n,
-                            size_t elem_size) {
+void c2op__x16_neg_strided__scalar(const char *x, int64_t sx, char *y, int64_t sy,
+                                   int64_t n, size_t elem_size) {
   STRIDED_BODY(uint16_t, 0u - v)
 }
-static void x32_neg_strided(const char *x, int64_t sx, char *y, int64_t sy, int64_t n,
-                            size_t elem_size) {
+void c2op__x32_neg_strided__scalar(const char *x, int64_t sx, char *y, int64_t sy,
+                                   int64_t n, size_t elem_size) {
   STRIDED_BODY(uint32_t, 0u - v)
 }
-static void x64_neg_strided(const char *x, int64_t sx, char *y, int64_t sy, int64_t n,
-                            size_t elem_size) {
+void c2op__x64_neg_strided__scalar(const char *x, int64_t sx, char *y, int64_t sy,
+                                   int64_t n, size_t elem_size) {
   STRIDED_BODY(uint64_t, 0u - v)
 }
-static void x16_flip_strided(const char *x, int64_t sx, char *y, int64_t sy, int64_t n,
-                             size_t elem_size) {
+void c2op__x16_signflip_strided__scalar(const char *x, int64_t sx, char *y, int64_t sy,
+                                        int64_t n, size_t elem_size) {
   STRIDED_BODY(uint16_t, v ^ 0x8000u)
 }
-static void x32_flip_strided(const char *x, int64_t sx, char *y, int64_t sy, int64_t n,
-                             size_t elem_size) {
+void c2op__x32_signflip_strided__scalar(const char *x, int64_t sx, char *y, int64_t sy,
+                                        int64_t n, size_t elem_size) {
   STRIDED_BODY(uint32_t, v ^ 0x80000000u)
 }
-static void x64_flip_strided(const char *x, int64_t sx, char *y, int64_t sy, int64_t n,
-                             size_t elem_size) {
+void c2op__x64_signflip_strided__scalar(const char *x, int64_t sx, char *y, int64_t sy,
+                                        int64_t n, size_t elem_size) {
   STRIDED_BODY(uint64_t, v ^ 0x8000000000000000ull)
 }
 
@@ -121,18 +121,23 @@ static void copy_strided(const char *x, int64_t sx, char *y, int64_t sy, int64_t
   }
 }
 
-const c2op__unary_kernel c2op__x8_neg__scalar = {"x8_neg__scalar", x8_neg_contig,
-                                                 x8_neg_strided};
-const c2op__unary_kernel c2op__x16_neg__scalar = {"x16_neg__scalar", x16_neg_contig,
-                                                  x16_neg_strided};
-const c2op__unary_kernel c2op__x32_neg__scalar = {"x32_neg__scalar", x32_neg_contig,
-                                                  x32_neg_strided};
-const c2op__unary_kernel c2op__x64_neg__scalar = {"x64_neg__scalar", x64_neg_contig,
-                                                  x64_neg_strided};
-const c2op__unary_kernel c2op__x16_signflip__scalar = {"x16_signflip__scalar",
-                                                       x16_flip_contig, x16_flip_strided};
-const c2op__unary_kernel c2op__x32_signflip__scalar = {"x32_signflip__scalar",
-                                                       x32_flip_contig, x32_flip_strided};
-const c2op__unary_kernel c2op__x64_signflip__scalar = {"x64_signflip__scalar",
-                                                       x64_flip_contig, x64_flip_strided};
-const c2op__unary_kernel c2op__copy__scalar = {"copy__scalar", copy_contig, copy_strided};
+/* The scalar kernels: the reference every ISA's kernels are tested against. */
+#define SCALAR_KERNEL(NAME, CONTIG)                                            \
+  const c2op__unary_kernel c2op__##NAME##__scalar = {                          \
+      #NAME "__scalar", CONTIG, c2op__##NAME##_strided__scalar, NULL};
+SCALAR_KERNEL(x8_neg, x8_neg_contig)
+SCALAR_KERNEL(x16_neg, x16_neg_contig)
+SCALAR_KERNEL(x32_neg, x32_neg_contig)
+SCALAR_KERNEL(x64_neg, x64_neg_contig)
+SCALAR_KERNEL(x16_signflip, x16_flip_contig)
+SCALAR_KERNEL(x32_signflip, x32_flip_contig)
+SCALAR_KERNEL(x64_signflip, x64_flip_contig)
+const c2op__unary_kernel c2op__copy__scalar = {"copy__scalar", copy_contig, copy_strided, NULL};
+
+const c2op__negate_kernels c2op__negate_kernels__scalar = {
+    .neg = {&c2op__x8_neg__scalar, &c2op__x16_neg__scalar, &c2op__x32_neg__scalar,
+            &c2op__x64_neg__scalar},
+    .signflip = {NULL, &c2op__x16_signflip__scalar, &c2op__x32_signflip__scalar,
+                 &c2op__x64_signflip__scalar},
+    .tile_bytes = 64,
+};

@@ -1,120 +1,193 @@
-/* unary_cpu.c - the CPU elementwise driver: rows, threads, overlap. */
+/* unary_cpu.c - the CPU elementwise driver: rows, threads, streaming
+ * stores, overlap. */
 #include "cpu/unary_cpu.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/context.h"
 #include "core/error.h"
+#include "cpu/pool.h"
 
-/* Below this many bytes (x's), a pass runs on the calling thread; starting
- * threads costs tens of microseconds. C2OP_PARALLEL_MIN_BYTES overrides. */
-#define C2OP_DEFAULT_PARALLEL_MIN_BYTES ((int64_t)4 << 20)
+/* Below this many bytes (x's), a pass runs on the calling thread. Handing
+ * work to the pool costs 1-3 us when a worker is spinning; a single thread
+ * moves 256 KiB in about 8 us; with both cores free, two threads reach
+ * 90-110 GB/s from 128 KiB on (their L2s together) against 60-70 for one;
+ * and a busy or descheduled worker costs only its share (cpu/pool.h).
+ * Chosen from bench/sweep.py and c2op-bench on the development machine
+ * (docs/PERFORMANCE.md). C2OP_PARALLEL_MIN_BYTES overrides. */
+#define C2OP_DEFAULT_PARALLEL_MIN_BYTES ((int64_t)256 << 10)
+
+/* Passes whose bytes touched per thread (x's and y's: twice the tensor out
+ * of place, once in place) reach this use the streaming kernels: they skip
+ * the read-for-ownership of y's lines (2N bytes of traffic instead of 3N)
+ * and leave x in cache, but lose badly while the data would have stayed in
+ * cache. Measured with bench/sweep.py (docs/PERFORMANCE.md): one thread
+ * out of place gains from 4 MiB tensors on (x + y = 8 MiB: 39 against 13
+ * GB/s), breaks even around 2 MiB and loses at 1 MiB; in place gains from
+ * 8 MiB on and loses 2x at 4 MiB. Not taken from the cache sizes the
+ * machine reports (glibc's reading of this one is 64 MiB).
+ * C2OP_STREAMING_BYTES overrides (0: always; a huge value: never). */
+#define C2OP_DEFAULT_STREAMING_BYTES ((int64_t)6 << 20)
+
+/* Rows shorter than this many bytes keep regular stores even in a streaming
+ * pass: a non-temporal store of a partial line is slow. */
+#define C2OP_STREAMING_MIN_ROW_BYTES 1024
+
+/* Parts per thread: the second lets the others finish a late thread's
+ * share (cpu/pool.h). */
+#define PARTS_PER_THREAD 2
 
 static int64_t parallel_min_bytes;
-static pthread_once_t parallel_once = PTHREAD_ONCE_INIT;
+static int64_t streaming_bytes;
+static atomic_int settings_ready; /* set once both are read */
+static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
 
-static void read_parallel_min_bytes(void) {
-  parallel_min_bytes = C2OP_DEFAULT_PARALLEL_MIN_BYTES;
-  const char *env = getenv("C2OP_PARALLEL_MIN_BYTES");
+static int64_t env_bytes(const char *name, int64_t fallback) {
+  const char *env = getenv(name);
   if (env && *env) {
     char *end = NULL;
     long long v = strtoll(env, &end, 10);
-    if (end && *end == '\0' && v >= 0) parallel_min_bytes = v;
+    if (end && *end == '\0' && v >= 0) return v;
   }
+  return fallback;
 }
 
+static void read_settings(void) {
+  parallel_min_bytes = env_bytes("C2OP_PARALLEL_MIN_BYTES", C2OP_DEFAULT_PARALLEL_MIN_BYTES);
+  streaming_bytes = env_bytes("C2OP_STREAMING_BYTES", C2OP_DEFAULT_STREAMING_BYTES);
+  atomic_store_explicit(&settings_ready, 1, memory_order_release);
+}
+
+/* Dense passes up to this many bytes (x's) skip the driver and call the
+ * kernel directly: well below any parallel or streaming threshold. */
+#define C2OP_DIRECT_MAX_BYTES ((int64_t)16 << 10)
+
+/* Contiguous kernels get dense rows whose base is aligned to the lane (the
+ * element size's largest power-of-two factor, up to 8 bytes); others (an
+ * odd byte_offset, say) take the strided kernel, which reads and writes
+ * through memcpy. Rows start at multiples of the element size. */
+static uintptr_t lane_alignment(size_t elem_size) {
+  const uintptr_t low = (uintptr_t)elem_size & (uintptr_t) - (intptr_t)elem_size;
+  return low < 8 ? low : 8;
+}
+
+/* How one pass runs: the plan, and the contiguous-row function chosen for
+ * it (streaming or not). */
+typedef struct {
+  const c2op__plan *plan;
+  const c2op__unary_kernel *kernel;
+  c2op__contig_fn contig; /* NULL: rows go through kernel->strided */
+  int64_t chunk;          /* elements per task */
+} pass_t;
+
 /* Elements [begin, end) of the plan in its iteration order (dim 0 fastest). */
-static void run_range(const c2op__plan *p, const c2op__unary_kernel *k, int64_t begin,
-                      int64_t end) {
+static void run_range(const pass_t *pass, int64_t begin, int64_t end) {
+  const c2op__plan *p = pass->plan;
+  const int64_t e = (int64_t)p->elem_size;
+  if (p->ndim == 1) {
+    if (pass->contig)
+      pass->contig(p->x + begin * e, p->y + begin * e, end - begin, p->elem_size);
+    else
+      pass->kernel->strided(p->x + begin * p->xs[0] * e, p->xs[0] * e, p->y + begin * p->ys[0] * e,
+                            p->ys[0] * e, end - begin, p->elem_size);
+    return;
+  }
   int64_t idx[C2OP_MAX_NDIM];
   int64_t rest = begin;
   for (int32_t d = 0; d < p->ndim; d++) {
     idx[d] = rest % p->shape[d];
     rest /= p->shape[d];
   }
-  const int64_t e = (int64_t)p->elem_size;
-  /* Contiguous kernels access typed lanes; tensors whose base is not aligned
-   * to the lane (an odd byte_offset, say) take the strided kernel, which
-   * reads and writes through memcpy. Rows start at multiples of e. */
-  const uintptr_t lane_align = (uintptr_t)(e & -e) < 8 ? (uintptr_t)(e & -e) : 8;
-  const int aligned = (((uintptr_t)p->x | (uintptr_t)p->y) & (lane_align - 1)) == 0;
-  const int contiguous = p->xs[0] == 1 && p->ys[0] == 1 && aligned;
+  int64_t xo = 0, yo = 0; /* element offsets of idx */
+  for (int32_t d = 0; d < p->ndim; d++) {
+    xo += idx[d] * p->xs[d];
+    yo += idx[d] * p->ys[d];
+  }
   while (begin < end) {
     int64_t run = p->shape[0] - idx[0];
     if (run > end - begin) run = end - begin;
-    int64_t xo = 0, yo = 0;
-    for (int32_t d = 0; d < p->ndim; d++) {
-      xo += idx[d] * p->xs[d];
-      yo += idx[d] * p->ys[d];
-    }
     const char *x = p->x + xo * e;
     char *y = p->y + yo * e;
-    if (contiguous)
-      k->contig(x, y, run, p->elem_size);
+    if (pass->contig)
+      pass->contig(x, y, run, p->elem_size);
     else
-      k->strided(x, p->xs[0] * e, y, p->ys[0] * e, run, p->elem_size);
+      pass->kernel->strided(x, p->xs[0] * e, y, p->ys[0] * e, run, p->elem_size);
     begin += run;
+    /* Next row: step dim 1 (carrying into outer dims), dim 0 back to 0. */
+    xo -= idx[0] * p->xs[0];
+    yo -= idx[0] * p->ys[0];
     idx[0] = 0;
-    for (int32_t d = 1; d < p->ndim && ++idx[d] == p->shape[d]; d++) idx[d] = 0;
+    for (int32_t d = 1; d < p->ndim; d++) {
+      xo += p->xs[d];
+      yo += p->ys[d];
+      if (++idx[d] < p->shape[d]) break;
+      xo -= idx[d] * p->xs[d];
+      yo -= idx[d] * p->ys[d];
+      idx[d] = 0;
+    }
   }
 }
 
-typedef struct {
-  const c2op__plan *plan;
-  const c2op__unary_kernel *kernel;
-  int64_t begin, end;
-} range_task;
-
-static void *range_thread(void *arg) {
-  const range_task *t = arg;
-  run_range(t->plan, t->kernel, t->begin, t->end);
-  return NULL;
+static void run_task(void *arg, int64_t task) {
+  const pass_t *pass = arg;
+  const int64_t begin = task * pass->chunk;
+  int64_t end = begin + pass->chunk;
+  if (end > pass->plan->numel) end = pass->plan->numel;
+  if (begin < end) run_range(pass, begin, end);
 }
 
-/* Splits the pass over up to `threads` threads; falls back to running a
- * chunk on the calling thread if a thread cannot be started. */
+/* Runs the pass, split over up to `threads` threads when large. */
 static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t threads) {
-  pthread_once(&parallel_once, read_parallel_min_bytes);
-  int64_t bytes = p->numel * (int64_t)p->elem_size;
-  if (threads <= 1 || bytes < parallel_min_bytes || p->numel < 2 * (int64_t)threads) {
-    run_range(p, k, 0, p->numel);
-    return;
+  if (!atomic_load_explicit(&settings_ready, memory_order_acquire))
+    pthread_once(&settings_once, read_settings);
+  const int64_t e = (int64_t)p->elem_size;
+  const int64_t bytes = p->numel * e;
+  /* PARTS_PER_THREAD parts per thread, each a multiple of 4 KiB worth of
+   * elements where possible so that threads do not share lines or pages of
+   * y. */
+  if (threads > C2OP__POOL_MAX_THREADS) threads = C2OP__POOL_MAX_THREADS;
+  if (bytes < parallel_min_bytes || p->numel < 2 * (int64_t)threads) threads = 1;
+  int64_t chunk = p->numel, parts = 1;
+  if (threads > 1) {
+    const int64_t align = 4096 / e > 0 ? 4096 / e : 1;
+    chunk = (p->numel + PARTS_PER_THREAD * threads - 1) / (PARTS_PER_THREAD * threads);
+    chunk = (chunk + align - 1) / align * align;
+    parts = (p->numel + chunk - 1) / chunk;
   }
-  enum { MAX_TASKS = 64 };
-  if (threads > MAX_TASKS) threads = MAX_TASKS;
-  range_task tasks[MAX_TASKS];
-  pthread_t ids[MAX_TASKS];
-  int started[MAX_TASKS] = {0};
-  /* Chunks are multiples of 4 KiB worth of elements where possible, so
-   * threads do not share cache lines of y. */
-  int64_t align = 4096 / (int64_t)p->elem_size;
-  if (align < 1) align = 1;
-  int64_t chunk = (p->numel + threads - 1) / threads;
-  chunk = (chunk + align - 1) / align * align;
-  int32_t n = 0;
-  for (int64_t b = 0; b < p->numel && n < threads; b += chunk, n++) {
-    tasks[n].plan = p;
-    tasks[n].kernel = k;
-    tasks[n].begin = b;
-    tasks[n].end = b + chunk < p->numel ? b + chunk : p->numel;
+  pass_t pass = {p, k, NULL, chunk};
+  const int aligned =
+      (((uintptr_t)p->x | (uintptr_t)p->y) & (lane_alignment(p->elem_size) - 1)) == 0;
+  if (p->xs[0] == 1 && p->ys[0] == 1 && aligned) {
+    /* Streaming when each thread's share of the bytes touched is past the
+     * threshold: threads on cores with caches of their own keep more in
+     * cache together (measured: docs/PERFORMANCE.md). */
+    const int64_t touched = p->inplace ? bytes : 2 * bytes;
+    const int stream = k->contig_nt && touched / threads >= streaming_bytes &&
+                       p->shape[0] * e >= C2OP_STREAMING_MIN_ROW_BYTES;
+    pass.contig = stream ? k->contig_nt : k->contig;
   }
-  for (int32_t i = 1; i < n; i++)
-    started[i] = pthread_create(&ids[i], NULL, range_thread, &tasks[i]) == 0;
-  range_thread(&tasks[0]);
-  for (int32_t i = 1; i < n; i++) {
-    if (started[i])
-      pthread_join(ids[i], NULL);
-    else
-      range_thread(&tasks[i]);
-  }
+  if (parts <= 1)
+    run_range(&pass, 0, p->numel);
+  else
+    c2op__pool_run(threads, parts, run_task, &pass);
 }
 
 c2op_status c2op__cpu_unary(const c2op_context *ctx, const c2op__plan *plan,
                             const c2op__unary_kernel *kernel) {
   if (plan->numel == 0) return C2OP_OK;
+  /* Small dense passes go straight to the kernel: for a few elements the
+   * driver's bookkeeping would cost more than the work. */
+  const int64_t bytes = plan->numel * (int64_t)plan->elem_size;
+  if (plan->ndim == 1 && plan->xs[0] == 1 && plan->ys[0] == 1 && !plan->overlap &&
+      bytes <= C2OP_DIRECT_MAX_BYTES &&
+      (((uintptr_t)plan->x | (uintptr_t)plan->y) & (lane_alignment(plan->elem_size) - 1)) == 0) {
+    kernel->contig(plan->x, plan->y, plan->numel, plan->elem_size);
+    return C2OP_OK;
+  }
   const int32_t threads = c2op__context_threads(ctx);
   if (!plan->overlap) {
     run_plan(plan, kernel, threads);
@@ -122,10 +195,9 @@ c2op_status c2op__cpu_unary(const c2op_context *ctx, const c2op__plan *plan,
   }
   /* x and y overlap without being the same elements: copy x into a scratch
    * buffer laid out densely in the plan's dim order, then run from it. */
-  size_t bytes = (size_t)plan->numel * plan->elem_size;
-  char *scratch = c2op__malloc(bytes);
+  char *scratch = c2op__malloc((size_t)bytes);
   C2OP_RETURN_IF(!scratch, C2OP_ERR_OUT_OF_MEMORY,
-                 "x: out of memory for a %zu-byte scratch copy (x and y overlap)", bytes);
+                 "x: out of memory for a %zu-byte scratch copy (x and y overlap)", (size_t)bytes);
   c2op__plan to_scratch = *plan, from_scratch = *plan;
   int64_t s = 1;
   for (int32_t d = 0; d < plan->ndim; d++) {

@@ -36,6 +36,7 @@ static c2op_status device_alloc(DLDevice device, size_t bytes, void **out) {
 #ifdef C2OP_HAVE_CUDA
   if (device.device_type == kDLCUDA) return c2op__cuda_malloc(device.device_id, bytes, out);
 #endif
+  (void)device;
   *out = c2op__malloc(bytes);
   C2OP_RETURN_IF(!*out, C2OP_ERR_OUT_OF_MEMORY, "out of memory for %zu bytes", bytes);
   return C2OP_OK;
@@ -188,6 +189,7 @@ static void install_blob(c2op_workspace *ws, blob *fresh) {
   }
 }
 
+#ifdef C2OP_HAVE_CUDA
 /* Whether t's elements are dense in row-major order (strides NULL or
  * equal to the compact ones on every dim of size > 1). */
 static int is_compact(const DLTensor *t) {
@@ -199,6 +201,7 @@ static int is_compact(const DLTensor *t) {
   }
   return 1;
 }
+#endif
 
 /* dst = src for tensors of the same dtype and shape on any devices: within
  * a device class through NegateGradient's copy; across host and CUDA

@@ -1,20 +1,26 @@
 /* negative.c - the Negative op: y = -x (ONNX Neg). */
 #include "core/error.h"
 #include "core/tensor.h"
+#include "cpu/unary_cpu.h"
 #include "ops/ops.h"
 #include "ops/unary.h"
 
 /* What negating `dtype` means: integer wrap or sign flip, on which lanes. */
 static c2op_status negative_semantics(DLDataType dtype, const char *name, c2op__unary_op *op,
                                       size_t *lane_bytes) {
+  /* The dtype's name is formatted on the error paths only: this runs on
+   * every call, and snprintf would cost more than a small tensor's work. */
   char buf[64];
-  c2op__format_dtype(dtype, buf, sizeof buf);
-  C2OP_RETURN_IF(dtype.code == C2OP_DL_BOOL, C2OP_ERR_UNSUPPORTED_DTYPE,
-                 "%s: Negative does not support dtype %s; to invert booleans use logical not "
-                 "(y = !x)",
-                 name, buf);
-  C2OP_RETURN_IF(dtype.lanes != 1, C2OP_ERR_UNSUPPORTED_DTYPE,
-                 "%s: Negative does not support vector dtype %s (lanes must be 1)", name, buf);
+  if (dtype.code == C2OP_DL_BOOL || dtype.lanes != 1) {
+    c2op__format_dtype(dtype, buf, sizeof buf);
+    C2OP_RETURN_IF(dtype.code == C2OP_DL_BOOL, C2OP_ERR_UNSUPPORTED_DTYPE,
+                   "%s: Negative does not support dtype %s; to invert booleans use logical not "
+                   "(y = !x)",
+                   name, buf);
+    return c2op__error(C2OP_ERR_UNSUPPORTED_DTYPE,
+                       "%s: Negative does not support vector dtype %s (lanes must be 1)", name,
+                       buf);
+  }
   switch (dtype.code) {
   case kDLInt:
   case kDLUInt:
@@ -47,6 +53,7 @@ static c2op_status negative_semantics(DLDataType dtype, const char *name, c2op__
     break;
   default: break;
   }
+  c2op__format_dtype(dtype, buf, sizeof buf);
   return c2op__error(C2OP_ERR_UNSUPPORTED_DTYPE,
                      "%s: Negative does not support dtype %s (supported: int8-64, uint8-64, "
                      "float16, bfloat16, float32, float64, complex64, complex128)",
@@ -55,6 +62,20 @@ static c2op_status negative_semantics(DLDataType dtype, const char *name, c2op__
 
 c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
   c2op__clear_error();
+  /* The common case (valid compact host tensors) skips the general checks
+   * and planning, which would cost more than a small tensor's work; the
+   * result is the same. Anything else takes the general path below. */
+  c2op__plan plan;
+  if (c2op__plan_compact_fast(x, y, &plan) && x->dtype.code != C2OP_DL_BOOL &&
+      x->dtype.lanes == 1) {
+    c2op__unary_op fop = C2OP__UNARY_COPY;
+    size_t flane = 0;
+    if (negative_semantics(x->dtype, "x", &fop, &flane) == C2OP_OK) {
+      const c2op__unary_kernel *kernel = c2op__cpu_unary_kernel(fop, flane);
+      if (kernel) return c2op__cpu_unary(ctx, &plan, kernel);
+    }
+    c2op__clear_error(); /* the general path below reports it */
+  }
   C2OP_TRY(c2op__check_same(x, "x", y, "y"));
   c2op__unary_op op = C2OP__UNARY_COPY;
   size_t lane_bytes = 0;

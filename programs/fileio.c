@@ -1,0 +1,185 @@
+/* fileio.c - output files through a temporary file and rename. */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Temporary paths to remove if a signal ends the process. Fixed storage:
+ * the handler may only call async-signal-safe functions. */
+#define CLEANUP_SLOTS 64
+static char cleanup_paths[CLEANUP_SLOTS][PATH_MAX];
+static volatile sig_atomic_t cleanup_used[CLEANUP_SLOTS];
+
+static void on_signal(int sig) {
+  for (int i = 0; i < CLEANUP_SLOTS; i++)
+    if (cleanup_used[i]) unlink(cleanup_paths[i]);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void cli_install_cleanup_handlers(void) {
+  const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sigs[i], &sa, NULL);
+  }
+}
+
+static int cleanup_add(const char *path) {
+  if (strlen(path) >= PATH_MAX) return -1;
+  for (int i = 0; i < CLEANUP_SLOTS; i++) {
+    if (!cleanup_used[i]) {
+      memcpy(cleanup_paths[i], path, strlen(path) + 1);
+      cleanup_used[i] = 1;
+      return i;
+    }
+  }
+  return -1;
+}
+
+static void cleanup_remove(int slot) {
+  if (slot >= 0) cleanup_used[slot] = 0;
+}
+
+int cli_write_all(int fd, const void *buf, size_t n) {
+  const char *p = buf;
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+ssize_t cli_read_full(int fd, void *buf, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, (char *)buf + got, n - got);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (r == 0) break;
+    got += (size_t)r;
+  }
+  return (ssize_t)got;
+}
+
+static char *dup_str(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *c = malloc(n);
+  if (c) memcpy(c, s, n);
+  return c;
+}
+
+int cli_out_open(cli_outfile *o, const char *path, char *err, size_t err_size) {
+  memset(o, 0, sizeof *o);
+  o->fd = -1;
+  o->slot = -1;
+  struct stat st;
+  int exists = stat(path, &st) == 0;
+  /* Follow symlinks to the file they name. */
+  char *resolved = exists ? realpath(path, NULL) : NULL;
+  o->final_path = dup_str(resolved ? resolved : path);
+  free(resolved);
+  if (!o->final_path) {
+    snprintf(err, err_size, "out of memory");
+    return -1;
+  }
+  if (exists && S_ISDIR(st.st_mode)) {
+    snprintf(err, err_size, "%s: is a directory", path);
+    free(o->final_path);
+    return -1;
+  }
+  if (exists && !S_ISREG(st.st_mode)) {
+    /* A device or FIFO: no rename over it, write to it. */
+    o->fd = open(o->final_path, O_WRONLY | O_CLOEXEC);
+    if (o->fd < 0) {
+      snprintf(err, err_size, "%s: cannot open for writing: %s", path, strerror(errno));
+      free(o->final_path);
+      return -1;
+    }
+    return 0;
+  }
+  mode_t mode;
+  if (exists) {
+    mode = st.st_mode & 07777;
+  } else {
+    mode_t mask = umask(0);
+    umask(mask);
+    mode = 0666 & ~mask;
+  }
+  const char *slash = strrchr(o->final_path, '/');
+  size_t dir_len = slash ? (size_t)(slash - o->final_path) + 1 : 0;
+  const char *base = slash ? slash + 1 : o->final_path;
+  size_t need = dir_len + strlen(base) + 32;
+  o->temp_path = malloc(need);
+  if (!o->temp_path) {
+    snprintf(err, err_size, "out of memory");
+    free(o->final_path);
+    return -1;
+  }
+  snprintf(o->temp_path, need, "%.*s.%s.c2op-XXXXXX", (int)dir_len, o->final_path, base);
+  o->fd = mkostemp(o->temp_path, O_CLOEXEC);
+  if (o->fd < 0) {
+    snprintf(err, err_size, "%s: cannot create a temporary file in its folder: %s", path,
+             strerror(errno));
+    free(o->temp_path);
+    free(o->final_path);
+    o->temp_path = o->final_path = NULL;
+    return -1;
+  }
+  o->slot = cleanup_add(o->temp_path);
+  if (fchmod(o->fd, mode) != 0) {
+    snprintf(err, err_size, "%s: cannot set permissions: %s", path, strerror(errno));
+    cli_out_abort(o);
+    return -1;
+  }
+  return 0;
+}
+
+void cli_out_abort(cli_outfile *o) {
+  if (o->fd >= 0) close(o->fd);
+  o->fd = -1;
+  if (o->temp_path) unlink(o->temp_path);
+  cleanup_remove(o->slot);
+  o->slot = -1;
+  free(o->temp_path);
+  free(o->final_path);
+  o->temp_path = o->final_path = NULL;
+}
+
+int cli_out_commit(cli_outfile *o, char *err, size_t err_size) {
+  int rc = 0;
+  if (close(o->fd) != 0) {
+    snprintf(err, err_size, "%s: write failed: %s", o->final_path, strerror(errno));
+    rc = -1;
+  }
+  o->fd = -1;
+  if (rc == 0 && o->temp_path && rename(o->temp_path, o->final_path) != 0) {
+    snprintf(err, err_size, "%s: cannot rename the temporary file into place: %s", o->final_path,
+             strerror(errno));
+    rc = -1;
+  }
+  if (rc != 0 && o->temp_path) unlink(o->temp_path);
+  cleanup_remove(o->slot);
+  o->slot = -1;
+  free(o->temp_path);
+  free(o->final_path);
+  o->temp_path = o->final_path = NULL;
+  return rc;
+}

@@ -1,0 +1,110 @@
+/* negate_avx2.c - negation kernels on 32-byte AVX2 vectors. Built with
+ * -mavx2 (cmake/isa.cmake); called only when cpuid reports AVX2. The shape
+ * of the body is described in negate_sse2.c. */
+#if defined(__x86_64__) || defined(__i386__)
+
+#include <immintrin.h>
+
+#include "cpu/negate_common.h"
+#include "cpu/negate_x86.h"
+
+C2OP__INLINE __m256i neg256(c2op__neg_kind kind, __m256i v) {
+  const __m256i z = _mm256_setzero_si256();
+  switch (kind) {
+  case C2OP__NEG_X8: return _mm256_sub_epi8(z, v);
+  case C2OP__NEG_X16: return _mm256_sub_epi16(z, v);
+  case C2OP__NEG_X32: return _mm256_sub_epi32(z, v);
+  case C2OP__NEG_X64: return _mm256_sub_epi64(z, v);
+  case C2OP__FLIP_X16: return _mm256_xor_si256(v, _mm256_set1_epi16((short)0x8000));
+  case C2OP__FLIP_X32: return _mm256_xor_si256(v, _mm256_set1_epi32((int)0x80000000u));
+  case C2OP__FLIP_X64:
+    return _mm256_xor_si256(v, _mm256_set1_epi64x((long long)0x8000000000000000ull));
+  }
+  return v;
+}
+
+/* The streaming pass: partial lines at both ends with regular stores,
+ * whole lines in between with non-temporal stores, two streams a page apart
+ * prefetched a little ahead (as fast as the C library's own large copy
+ * here: docs/PERFORMANCE.md). The three parts are disjoint and each loads
+ * before it stores, so x == y is safe. */
+C2OP__INLINE void stream_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
+                              size_t end, size_t bytes) {
+  c2op__negate_upto64_x86(kind, x, y, i);
+  for (; i + 2 * C2OP__PAGE <= end; i += 2 * C2OP__PAGE) {
+    for (size_t off = 0; off < C2OP__PAGE; off += 128) {
+      const uint8_t *s0 = x + i + off, *s1 = s0 + C2OP__PAGE;
+      uint8_t *d0 = y + i + off, *d1 = d0 + C2OP__PAGE;
+      _mm_prefetch((const char *)s0 + C2OP__PREFETCH, _MM_HINT_T0);
+      _mm_prefetch((const char *)s0 + C2OP__PREFETCH + 64, _MM_HINT_T0);
+      _mm_prefetch((const char *)s1 + C2OP__PREFETCH, _MM_HINT_T0);
+      _mm_prefetch((const char *)s1 + C2OP__PREFETCH + 64, _MM_HINT_T0);
+      __m256i a0 = _mm256_loadu_si256((const __m256i *)s0);
+      __m256i a1 = _mm256_loadu_si256((const __m256i *)(s0 + 32));
+      __m256i a2 = _mm256_loadu_si256((const __m256i *)(s0 + 64));
+      __m256i a3 = _mm256_loadu_si256((const __m256i *)(s0 + 96));
+      __m256i b0 = _mm256_loadu_si256((const __m256i *)s1);
+      __m256i b1 = _mm256_loadu_si256((const __m256i *)(s1 + 32));
+      __m256i b2 = _mm256_loadu_si256((const __m256i *)(s1 + 64));
+      __m256i b3 = _mm256_loadu_si256((const __m256i *)(s1 + 96));
+      _mm256_stream_si256((__m256i *)d0, neg256(kind, a0));
+      _mm256_stream_si256((__m256i *)(d0 + 32), neg256(kind, a1));
+      _mm256_stream_si256((__m256i *)(d0 + 64), neg256(kind, a2));
+      _mm256_stream_si256((__m256i *)(d0 + 96), neg256(kind, a3));
+      _mm256_stream_si256((__m256i *)d1, neg256(kind, b0));
+      _mm256_stream_si256((__m256i *)(d1 + 32), neg256(kind, b1));
+      _mm256_stream_si256((__m256i *)(d1 + 64), neg256(kind, b2));
+      _mm256_stream_si256((__m256i *)(d1 + 96), neg256(kind, b3));
+    }
+  }
+  for (; i + 64 <= end; i += 64) {
+    _mm_prefetch((const char *)x + i + C2OP__PREFETCH, _MM_HINT_T0);
+    __m256i a = _mm256_loadu_si256((const __m256i *)(x + i));
+    __m256i b = _mm256_loadu_si256((const __m256i *)(x + i + 32));
+    _mm256_stream_si256((__m256i *)(y + i), neg256(kind, a));
+    _mm256_stream_si256((__m256i *)(y + i + 32), neg256(kind, b));
+  }
+  c2op__negate_upto64_x86(kind, x + end, y + end, bytes - end);
+  _mm_sfence();
+}
+
+C2OP__INLINE void negate_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t bytes,
+                              int streaming) {
+  size_t begin, end;
+  if (streaming && c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
+    stream_avx2(kind, x, y, begin, end, bytes);
+    return;
+  }
+  if (bytes < 32) {
+    c2op__negate_small_x86(kind, x, y, bytes);
+    return;
+  }
+  const size_t lane = c2op__neg_lane(kind);
+  const __m256i head = neg256(kind, _mm256_loadu_si256((const __m256i *)x));
+  const __m256i tail = neg256(kind, _mm256_loadu_si256((const __m256i *)(x + bytes - 32)));
+  /* From y's first 32-byte boundary when y is lane-aligned (a whole number
+   * of lanes away), else from 0. */
+  size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 31) : 0;
+  for (; i + 128 <= bytes; i += 128) {
+    __m256i a = _mm256_loadu_si256((const __m256i *)(x + i));
+    __m256i b = _mm256_loadu_si256((const __m256i *)(x + i + 32));
+    __m256i c = _mm256_loadu_si256((const __m256i *)(x + i + 64));
+    __m256i d = _mm256_loadu_si256((const __m256i *)(x + i + 96));
+    _mm256_storeu_si256((__m256i *)(y + i), neg256(kind, a));
+    _mm256_storeu_si256((__m256i *)(y + i + 32), neg256(kind, b));
+    _mm256_storeu_si256((__m256i *)(y + i + 64), neg256(kind, c));
+    _mm256_storeu_si256((__m256i *)(y + i + 96), neg256(kind, d));
+  }
+  for (; i + 32 <= bytes; i += 32)
+    _mm256_storeu_si256((__m256i *)(y + i),
+                        neg256(kind, _mm256_loadu_si256((const __m256i *)(x + i))));
+  _mm256_storeu_si256((__m256i *)y, head);
+  _mm256_storeu_si256((__m256i *)(y + bytes - 32), tail);
+}
+
+C2OP__NEGATE_KERNELS(avx2, negate_avx2, 1, 128)
+
+#else
+/* Not an x86 target: nothing to build (ISO C wants a declaration). */
+typedef int c2op__no_x86_kernels;
+#endif

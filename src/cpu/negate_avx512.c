@@ -1,0 +1,100 @@
+/* negate_avx512.c - negation kernels on 64-byte AVX-512 vectors (F and BW).
+ * Built with -mavx512f -mavx512bw (cmake/isa.cmake); called only when cpuid
+ * reports both and the OS saves the registers. Below one vector (and for
+ * the partial lines at the ends of a streaming pass) a single masked load
+ * and store does the work; otherwise the body has the shape described in
+ * negate_sse2.c. */
+#if defined(__x86_64__) || defined(__i386__)
+
+#include <immintrin.h>
+
+#include "cpu/negate_common.h"
+#include "cpu/negate_x86.h"
+
+C2OP__INLINE __m512i neg512(c2op__neg_kind kind, __m512i v) {
+  const __m512i z = _mm512_setzero_si512();
+  switch (kind) {
+  case C2OP__NEG_X8: return _mm512_sub_epi8(z, v);
+  case C2OP__NEG_X16: return _mm512_sub_epi16(z, v);
+  case C2OP__NEG_X32: return _mm512_sub_epi32(z, v);
+  case C2OP__NEG_X64: return _mm512_sub_epi64(z, v);
+  case C2OP__FLIP_X16: return _mm512_xor_si512(v, _mm512_set1_epi16((short)0x8000));
+  case C2OP__FLIP_X32: return _mm512_xor_si512(v, _mm512_set1_epi32((int)0x80000000u));
+  case C2OP__FLIP_X64:
+    return _mm512_xor_si512(v, _mm512_set1_epi64((long long)0x8000000000000000ull));
+  }
+  return v;
+}
+
+/* Fewer than 64 bytes: one masked load and store (masked-off bytes are
+ * neither read nor written; faults are suppressed). */
+C2OP__INLINE void negate_masked(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t bytes) {
+  const __mmask64 m = (__mmask64)((1ull << bytes) - 1u);
+  _mm512_mask_storeu_epi8(y, m, neg512(kind, _mm512_maskz_loadu_epi8(m, x)));
+}
+
+/* The streaming pass: see negate_avx2.c. */
+C2OP__INLINE void stream_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
+                                size_t end, size_t bytes) {
+  negate_masked(kind, x, y, i);
+  for (; i + 2 * C2OP__PAGE <= end; i += 2 * C2OP__PAGE) {
+    for (size_t off = 0; off < C2OP__PAGE; off += 128) {
+      const uint8_t *s0 = x + i + off, *s1 = s0 + C2OP__PAGE;
+      uint8_t *d0 = y + i + off, *d1 = d0 + C2OP__PAGE;
+      _mm_prefetch((const char *)s0 + C2OP__PREFETCH, _MM_HINT_T0);
+      _mm_prefetch((const char *)s0 + C2OP__PREFETCH + 64, _MM_HINT_T0);
+      _mm_prefetch((const char *)s1 + C2OP__PREFETCH, _MM_HINT_T0);
+      _mm_prefetch((const char *)s1 + C2OP__PREFETCH + 64, _MM_HINT_T0);
+      __m512i a0 = _mm512_loadu_si512(s0), a1 = _mm512_loadu_si512(s0 + 64);
+      __m512i b0 = _mm512_loadu_si512(s1), b1 = _mm512_loadu_si512(s1 + 64);
+      _mm512_stream_si512((void *)d0, neg512(kind, a0));
+      _mm512_stream_si512((void *)(d0 + 64), neg512(kind, a1));
+      _mm512_stream_si512((void *)d1, neg512(kind, b0));
+      _mm512_stream_si512((void *)(d1 + 64), neg512(kind, b1));
+    }
+  }
+  for (; i + 64 <= end; i += 64) {
+    _mm_prefetch((const char *)x + i + C2OP__PREFETCH, _MM_HINT_T0);
+    _mm512_stream_si512((void *)(y + i), neg512(kind, _mm512_loadu_si512(x + i)));
+  }
+  negate_masked(kind, x + end, y + end, bytes - end);
+  _mm_sfence();
+}
+
+C2OP__INLINE void negate_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t bytes,
+                                int streaming) {
+  size_t begin, end;
+  if (streaming && c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
+    stream_avx512(kind, x, y, begin, end, bytes);
+    return;
+  }
+  if (bytes < 64) {
+    negate_masked(kind, x, y, bytes);
+    return;
+  }
+  const size_t lane = c2op__neg_lane(kind);
+  const __m512i head = neg512(kind, _mm512_loadu_si512(x));
+  const __m512i tail = neg512(kind, _mm512_loadu_si512(x + bytes - 64));
+  size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 63) : 0;
+  for (; i + 256 <= bytes; i += 256) {
+    __m512i a = _mm512_loadu_si512(x + i);
+    __m512i b = _mm512_loadu_si512(x + i + 64);
+    __m512i c = _mm512_loadu_si512(x + i + 128);
+    __m512i d = _mm512_loadu_si512(x + i + 192);
+    _mm512_storeu_si512(y + i, neg512(kind, a));
+    _mm512_storeu_si512(y + i + 64, neg512(kind, b));
+    _mm512_storeu_si512(y + i + 128, neg512(kind, c));
+    _mm512_storeu_si512(y + i + 192, neg512(kind, d));
+  }
+  for (; i + 64 <= bytes; i += 64)
+    _mm512_storeu_si512(y + i, neg512(kind, _mm512_loadu_si512(x + i)));
+  _mm512_storeu_si512(y, head);
+  _mm512_storeu_si512(y + bytes - 64, tail);
+}
+
+C2OP__NEGATE_KERNELS(avx512, negate_avx512, 1, 256)
+
+#else
+/* Not an x86 target: nothing to build (ISO C wants a declaration). */
+typedef int c2op__no_x86_kernels;
+#endif

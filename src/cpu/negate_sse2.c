@@ -1,0 +1,100 @@
+/* negate_sse2.c - negation kernels on 16-byte SSE2 vectors (x86-64's
+ * baseline). Built with the compiler's default x86 flags.
+ *
+ * Every x86 body has the same shape: below one vector, the overlapping
+ * head/tail pieces of c2op__negate_small_x86; else the first and the last
+ * vector are loaded (and negated) before anything is stored, the middle runs
+ * from y's first vector-aligned byte in steps of four vectors, and the first
+ * and last vectors are stored at the end. Loads always come before the
+ * stores of the same bytes, so x == y (in place) is safe, and no scalar
+ * tail loop is needed. The streaming variant writes the whole cache lines
+ * of y with non-temporal stores and the partial lines at its ends with
+ * regular ones, and ends with a store fence. */
+#if defined(__x86_64__) || defined(__i386__)
+
+#include "cpu/negate_common.h"
+#include "cpu/negate_x86.h"
+
+/* The streaming pass: see negate_avx2.c. */
+C2OP__INLINE void stream_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
+                              size_t end, size_t bytes) {
+  c2op__negate_upto64_x86(kind, x, y, i);
+  for (; i + 2 * C2OP__PAGE <= end; i += 2 * C2OP__PAGE) {
+    for (size_t off = 0; off < C2OP__PAGE; off += 64) {
+      const uint8_t *s0 = x + i + off, *s1 = s0 + C2OP__PAGE;
+      uint8_t *d0 = y + i + off, *d1 = d0 + C2OP__PAGE;
+      _mm_prefetch((const char *)s0 + C2OP__PREFETCH, _MM_HINT_T0);
+      _mm_prefetch((const char *)s1 + C2OP__PREFETCH, _MM_HINT_T0);
+      __m128i a0 = _mm_loadu_si128((const __m128i *)s0);
+      __m128i a1 = _mm_loadu_si128((const __m128i *)(s0 + 16));
+      __m128i a2 = _mm_loadu_si128((const __m128i *)(s0 + 32));
+      __m128i a3 = _mm_loadu_si128((const __m128i *)(s0 + 48));
+      __m128i b0 = _mm_loadu_si128((const __m128i *)s1);
+      __m128i b1 = _mm_loadu_si128((const __m128i *)(s1 + 16));
+      __m128i b2 = _mm_loadu_si128((const __m128i *)(s1 + 32));
+      __m128i b3 = _mm_loadu_si128((const __m128i *)(s1 + 48));
+      _mm_stream_si128((__m128i *)d0, c2op__neg128(kind, a0));
+      _mm_stream_si128((__m128i *)(d0 + 16), c2op__neg128(kind, a1));
+      _mm_stream_si128((__m128i *)(d0 + 32), c2op__neg128(kind, a2));
+      _mm_stream_si128((__m128i *)(d0 + 48), c2op__neg128(kind, a3));
+      _mm_stream_si128((__m128i *)d1, c2op__neg128(kind, b0));
+      _mm_stream_si128((__m128i *)(d1 + 16), c2op__neg128(kind, b1));
+      _mm_stream_si128((__m128i *)(d1 + 32), c2op__neg128(kind, b2));
+      _mm_stream_si128((__m128i *)(d1 + 48), c2op__neg128(kind, b3));
+    }
+  }
+  for (; i + 64 <= end; i += 64) {
+    _mm_prefetch((const char *)x + i + C2OP__PREFETCH, _MM_HINT_T0);
+    __m128i a = _mm_loadu_si128((const __m128i *)(x + i));
+    __m128i b = _mm_loadu_si128((const __m128i *)(x + i + 16));
+    __m128i c = _mm_loadu_si128((const __m128i *)(x + i + 32));
+    __m128i d = _mm_loadu_si128((const __m128i *)(x + i + 48));
+    _mm_stream_si128((__m128i *)(y + i), c2op__neg128(kind, a));
+    _mm_stream_si128((__m128i *)(y + i + 16), c2op__neg128(kind, b));
+    _mm_stream_si128((__m128i *)(y + i + 32), c2op__neg128(kind, c));
+    _mm_stream_si128((__m128i *)(y + i + 48), c2op__neg128(kind, d));
+  }
+  c2op__negate_upto64_x86(kind, x + end, y + end, bytes - end);
+  _mm_sfence();
+}
+
+C2OP__INLINE void negate_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t bytes,
+                              int streaming) {
+  size_t begin, end;
+  if (streaming && c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
+    stream_sse2(kind, x, y, begin, end, bytes);
+    return;
+  }
+  if (bytes < 16) {
+    c2op__negate_small_x86(kind, x, y, bytes);
+    return;
+  }
+  const size_t lane = c2op__neg_lane(kind);
+  const __m128i head = c2op__neg128(kind, _mm_loadu_si128((const __m128i *)x));
+  const __m128i tail = c2op__neg128(kind, _mm_loadu_si128((const __m128i *)(x + bytes - 16)));
+  /* From y's first 16-byte boundary when y is lane-aligned (a whole number
+   * of lanes away), else from 0. */
+  size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 15) : 0;
+  for (; i + 64 <= bytes; i += 64) {
+    __m128i a = _mm_loadu_si128((const __m128i *)(x + i));
+    __m128i b = _mm_loadu_si128((const __m128i *)(x + i + 16));
+    __m128i c = _mm_loadu_si128((const __m128i *)(x + i + 32));
+    __m128i d = _mm_loadu_si128((const __m128i *)(x + i + 48));
+    _mm_storeu_si128((__m128i *)(y + i), c2op__neg128(kind, a));
+    _mm_storeu_si128((__m128i *)(y + i + 16), c2op__neg128(kind, b));
+    _mm_storeu_si128((__m128i *)(y + i + 32), c2op__neg128(kind, c));
+    _mm_storeu_si128((__m128i *)(y + i + 48), c2op__neg128(kind, d));
+  }
+  for (; i + 16 <= bytes; i += 16)
+    _mm_storeu_si128((__m128i *)(y + i),
+                     c2op__neg128(kind, _mm_loadu_si128((const __m128i *)(x + i))));
+  _mm_storeu_si128((__m128i *)y, head);
+  _mm_storeu_si128((__m128i *)(y + bytes - 16), tail);
+}
+
+C2OP__NEGATE_KERNELS(sse2, negate_sse2, 1, 64)
+
+#else
+/* Not an x86 target: nothing to build (ISO C wants a declaration). */
+typedef int c2op__no_x86_kernels;
+#endif

@@ -1,0 +1,104 @@
+/* negate_x86.h - SSE2 pieces shared by the x86 negation kernels (internal).
+ *
+ * Included by negate_sse2.c, negate_avx2.c and negate_avx512.c, each built
+ * with its own ISA flags; everything here is static, so each file gets its
+ * own copy compiled for its ISA. */
+#ifndef C2OP_CPU_NEGATE_X86_H
+#define C2OP_CPU_NEGATE_X86_H
+
+#include <emmintrin.h>
+#include <xmmintrin.h>
+
+#include "cpu/negate_common.h"
+
+/* The streaming loops run two streams a page apart, prefetching this many
+ * bytes ahead of each (measured: docs/PERFORMANCE.md). */
+#define C2OP__PAGE ((size_t)4096)
+#define C2OP__PREFETCH 128
+
+/* The op on a 16-byte vector. */
+C2OP__INLINE __m128i c2op__neg128(c2op__neg_kind kind, __m128i v) {
+  const __m128i z = _mm_setzero_si128();
+  switch (kind) {
+  case C2OP__NEG_X8: return _mm_sub_epi8(z, v);
+  case C2OP__NEG_X16: return _mm_sub_epi16(z, v);
+  case C2OP__NEG_X32: return _mm_sub_epi32(z, v);
+  case C2OP__NEG_X64: return _mm_sub_epi64(z, v);
+  case C2OP__FLIP_X16: return _mm_xor_si128(v, _mm_set1_epi16((short)0x8000));
+  case C2OP__FLIP_X32: return _mm_xor_si128(v, _mm_set1_epi32((int)0x80000000u));
+  case C2OP__FLIP_X64: return _mm_xor_si128(v, _mm_set1_epi64x((long long)0x8000000000000000ull));
+  }
+  return v;
+}
+
+/* Fewer than 32 bytes (a multiple of the lane), any alignment, x == y
+ * allowed. Each size class loads a head and a tail piece that may overlap,
+ * then stores both: every load comes before every store, so the overlap is
+ * safe in place, and lanes line up because both offsets are multiples of
+ * the lane. */
+C2OP__INLINE void c2op__negate_small_x86(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
+                                         size_t bytes) {
+  if (bytes >= 16) {
+    const __m128i a = c2op__neg128(kind, _mm_loadu_si128((const __m128i *)x));
+    const __m128i b = c2op__neg128(kind, _mm_loadu_si128((const __m128i *)(x + bytes - 16)));
+    _mm_storeu_si128((__m128i *)y, a);
+    _mm_storeu_si128((__m128i *)(y + bytes - 16), b);
+  } else if (bytes >= 8) {
+    const __m128i a = c2op__neg128(kind, _mm_loadl_epi64((const __m128i *)x));
+    const __m128i b = c2op__neg128(kind, _mm_loadl_epi64((const __m128i *)(x + bytes - 8)));
+    _mm_storel_epi64((__m128i *)y, a);
+    _mm_storel_epi64((__m128i *)(y + bytes - 8), b);
+  } else if (bytes >= 4) {
+    uint32_t u, v;
+    memcpy(&u, x, 4);
+    memcpy(&v, x + bytes - 4, 4);
+    u = (uint32_t)_mm_cvtsi128_si32(c2op__neg128(kind, _mm_cvtsi32_si128((int)u)));
+    v = (uint32_t)_mm_cvtsi128_si32(c2op__neg128(kind, _mm_cvtsi32_si128((int)v)));
+    memcpy(y, &u, 4);
+    memcpy(y + bytes - 4, &v, 4);
+  } else if (bytes >= 2) {
+    uint16_t u, v;
+    memcpy(&u, x, 2);
+    memcpy(&v, x + bytes - 2, 2);
+    u = (uint16_t)_mm_cvtsi128_si32(c2op__neg128(kind, _mm_cvtsi32_si128(u)));
+    v = (uint16_t)_mm_cvtsi128_si32(c2op__neg128(kind, _mm_cvtsi32_si128(v)));
+    memcpy(y, &u, 2);
+    memcpy(y + bytes - 2, &v, 2);
+  } else if (bytes == 1) {
+    y[0] = (uint8_t)(0u - x[0]); /* only 1-byte lanes have 1 byte */
+  }
+}
+
+/* Fewer than 64 bytes (a multiple of the lane), any alignment, x == y
+ * allowed: the partial cache lines at both ends of a streaming pass. */
+C2OP__INLINE void c2op__negate_upto64_x86(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
+                                          size_t bytes) {
+  if (bytes < 32) {
+    c2op__negate_small_x86(kind, x, y, bytes);
+    return;
+  }
+  const __m128i a = c2op__neg128(kind, _mm_loadu_si128((const __m128i *)x));
+  const __m128i b = c2op__neg128(kind, _mm_loadu_si128((const __m128i *)(x + 16)));
+  const __m128i c = c2op__neg128(kind, _mm_loadu_si128((const __m128i *)(x + bytes - 32)));
+  const __m128i d = c2op__neg128(kind, _mm_loadu_si128((const __m128i *)(x + bytes - 16)));
+  _mm_storeu_si128((__m128i *)y, a);
+  _mm_storeu_si128((__m128i *)(y + 16), b);
+  _mm_storeu_si128((__m128i *)(y + bytes - 32), c);
+  _mm_storeu_si128((__m128i *)(y + bytes - 16), d);
+}
+
+/* Where a streaming pass over y[0, bytes) writes whole cache lines: from
+ * y's first 64-byte boundary to its last. Lines at both ends that the pass
+ * covers only in part are written with regular stores: a non-temporal store
+ * of part of a line, next to a regular store into the same line (the next
+ * row of a padded tensor, say), forces a slow partial write-back. Returns 0
+ * when the pass is too short to be worth it or y is not lane-aligned. */
+C2OP__INLINE int c2op__stream_span(const uint8_t *y, size_t bytes, size_t lane, size_t *begin,
+                                   size_t *end) {
+  if (bytes < 256 || ((uintptr_t)y & (lane - 1)) != 0) return 0;
+  *begin = (size_t)(-(uintptr_t)y & 63); /* a whole number of lanes */
+  *end = *begin + ((bytes - *begin) & ~(size_t)63);
+  return 1;
+}
+
+#endif

@@ -1,0 +1,310 @@
+/*
+ * test_kernels.c - every ISA's negation kernels against the scalar reference
+ * kernel, and the scalar kernel against a formula written here.
+ *
+ * Sizes run from 0 to 3 tiles + 7 elements (a tile is the kernel's bytes per
+ * main-loop step), then a few multiples and a large size; the x and y starts
+ * are shifted by one, odd and many lanes; every size runs out of place
+ * and in place, with regular and with streaming stores. Guard bytes around y
+ * must stay untouched and x must not change out of place.
+ *
+ * Linked against the static library (the kernels are internal). Also a
+ * helper for ctest: `test_kernels --has-isa NAME` exits 0 when this machine
+ * runs that ISA path, 77 (ctest's skip) otherwise.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2op_test.h"
+#include "cpu/dispatch.h"
+#include "cpu/isa.h"
+#include "cpu/kernels.h"
+
+#define GUARD 64
+#define MAX_SHIFT 64
+
+static uint64_t g_rng;
+
+/* Random bytes, with the lane values that matter planted often: zero, the
+ * sign bit alone (INT_MIN, -0.0), all ones, NaN/infinity patterns. */
+static void fill_random(uint8_t *p, size_t bytes, size_t lane) {
+  for (size_t i = 0; i < bytes; i++)
+    p[i] = (uint8_t)test_rand_next(&g_rng);
+  for (size_t i = 0; i + lane <= bytes; i += lane) {
+    switch (test_rand_next(&g_rng) % 8) {
+    case 0: memset(p + i, 0, lane); break;
+    case 1:
+      memset(p + i, 0, lane);
+      p[i + lane - 1] = 0x80; /* little-endian top byte: the sign bit */
+      break;
+    case 2: memset(p + i, 0xff, lane); break;
+    case 3:
+      memset(p + i, 0xff, lane);
+      p[i + lane - 1] = 0x7f; /* a NaN with a full payload */
+      break;
+    default: break;
+    }
+  }
+}
+
+/* The formula: lanes of `lane` bytes, integer 0 - v or sign-bit flip. */
+static void formula(int flip, size_t lane, const uint8_t *x, uint8_t *y, size_t bytes) {
+  for (size_t i = 0; i < bytes; i += lane) {
+    uint64_t v = 0;
+    for (size_t b = 0; b < lane; b++)
+      v |= (uint64_t)x[i + b] << (8 * b);
+    const uint64_t mask = lane == 8 ? ~0ull : (1ull << (8 * lane)) - 1;
+    v = flip ? v ^ (1ull << (8 * lane - 1)) : (0u - v) & mask;
+    for (size_t b = 0; b < lane; b++)
+      y[i + b] = (uint8_t)(v >> (8 * b));
+  }
+}
+
+typedef struct {
+  const c2op__unary_kernel *kernel;
+  int flip;
+  size_t lane;
+} kernel_case;
+
+/* The seven kernels of a table, with what they compute. */
+static int kernel_cases(const c2op__negate_kernels *t, kernel_case *out) {
+  int n = 0;
+  for (int i = 0; i < 4; i++)
+    out[n++] = (kernel_case){t->neg[i], 0, (size_t)1 << i};
+  for (int i = 1; i < 4; i++)
+    out[n++] = (kernel_case){t->signflip[i], 1, (size_t)1 << i};
+  return n;
+}
+
+static void scalar_kernels_match_the_formula(void) {
+  kernel_case cases[8];
+  const int nc = kernel_cases(&c2op__negate_kernels__scalar, cases);
+  uint8_t x[520], y[520], want[520];
+  for (int c = 0; c < nc; c++) {
+    const size_t lane = cases[c].lane;
+    for (size_t n = 0; n * lane <= 512; n += 1 + n / 8) {
+      fill_random(x, n * lane, lane);
+      formula(cases[c].flip, lane, x, want, n * lane);
+      memset(y, 0xa5, sizeof y);
+      cases[c].kernel->contig(x, y, (int64_t)n, lane);
+      if (memcmp(y, want, n * lane) != 0)
+        TEST_FAIL_("%s contig: n=%zu differs from the formula", cases[c].kernel->name, n);
+      memset(y, 0xa5, sizeof y);
+      cases[c].kernel->strided((const char *)x, (int64_t)lane, (char *)y, (int64_t)lane, (int64_t)n,
+                               lane);
+      if (memcmp(y, want, n * lane) != 0)
+        TEST_FAIL_("%s strided: n=%zu differs from the formula", cases[c].kernel->name, n);
+      if (y[n * lane] != 0xa5) TEST_FAIL_("%s: wrote past n=%zu", cases[c].kernel->name, n);
+    }
+  }
+  /* Hand-computed values: INT8_MIN wraps to itself, -0.0f is 0x80000000. */
+  uint8_t b = 0x80, r = 0;
+  c2op__x8_neg__scalar.contig(&b, &r, 1, 1);
+  CHECK_EQ_INT(r, 0x80);
+  uint32_t f = 0, g = 0;
+  c2op__x32_signflip__scalar.contig(&f, &g, 1, 4);
+  CHECK_EQ_INT(g, 0x80000000u);
+}
+
+/* Buffers with room for shifts and guards on both sides. */
+typedef struct {
+  uint8_t *x0, *y0, *want0, *save0;
+  size_t cap;
+} buffers;
+
+/* Checks one call of `fn` (contig or contig_nt of `k`) on `n` elements of
+ * `elem` bytes, x and y shifted by xs and ys bytes from 64-byte alignment,
+ * out of place or in place, against the scalar kernel `ref`. */
+static int check_one(const buffers *b, const c2op__unary_kernel *k, c2op__contig_fn fn,
+                     const char *variant, const c2op__unary_kernel *ref, size_t lane, size_t elem,
+                     int64_t n, size_t xs, size_t ys, int inplace) {
+  const size_t bytes = (size_t)n * elem;
+  uint8_t *x = b->x0 + GUARD + xs;
+  uint8_t *y = b->y0 + GUARD + ys;
+  if (inplace) x = y;
+  const size_t used = GUARD + ys + bytes + GUARD; /* y, with guards on both sides */
+  memset(b->y0, 0x5a, used);
+  fill_random(x, bytes, lane);
+  memcpy(b->save0, x, bytes);
+  ref->contig(b->save0, b->want0, n, elem);
+  fn(x, y, n, elem);
+  int bad = 0;
+  if (memcmp(y, b->want0, bytes) != 0) {
+    size_t i = 0;
+    while (y[i] == b->want0[i])
+      i++;
+    TEST_FAIL_("%s %s %s: n=%" PRId64 " elem=%zu x+%zu y+%zu: byte %zu is %02x, want %02x", k->name,
+               variant, inplace ? "in place" : "out of place", n, elem, xs, ys, i, y[i],
+               b->want0[i]);
+    bad = 1;
+  }
+  for (size_t i = 0; i < GUARD + ys && !bad; i++)
+    if (b->y0[i] != 0x5a) {
+      TEST_FAIL_("%s %s: n=%" PRId64 " y+%zu: wrote before y", k->name, variant, n, ys);
+      bad = 1;
+    }
+  for (size_t i = GUARD + ys + bytes; i < used && !bad; i++)
+    if (b->y0[i] != 0x5a) {
+      TEST_FAIL_("%s %s: n=%" PRId64 " y+%zu: wrote past y's end", k->name, variant, n, ys);
+      bad = 1;
+    }
+  if (!inplace && !bad && memcmp(x, b->save0, bytes) != 0) {
+    TEST_FAIL_("%s %s: n=%" PRId64 ": x changed", k->name, variant, n);
+    bad = 1;
+  }
+  return bad;
+}
+
+/* All sizes and shifts of one kernel against the scalar one. */
+static void check_kernel(const buffers *b, const c2op__negate_kernels *table, const kernel_case *kc,
+                         const kernel_case *ref) {
+  const size_t lane = kc->lane;
+  /* Complex types run the kernel of their component with 2 lanes each. */
+  const size_t elems[2] = {lane, 2 * lane};
+  const int num_elems = kc->flip && lane >= 4 ? 2 : 1;
+  /* Shifts of x and y from 64-byte alignment, in whole lanes (the driver
+   * hands contiguous kernels lane-aligned pointers only): none, one lane,
+   * odd lanes, a vector less a lane, half vectors. */
+  const size_t k = 64 / lane; /* lanes per 64 bytes */
+  const size_t shift_lanes[][2] = {{0, 0},         {1, 0}, {0, 1}, {3, 1}, {0, k - 1},
+                                   {k - 1, k / 2}, {5, 0}, {0, 5}, {7, 3}, {k / 2, k / 4}};
+  size_t shifts[sizeof shift_lanes / sizeof shift_lanes[0]][2];
+  for (size_t i = 0; i < sizeof shifts / sizeof shifts[0]; i++) {
+    shifts[i][0] = shift_lanes[i][0] % k * lane;
+    shifts[i][1] = shift_lanes[i][1] % k * lane;
+  }
+  const int num_shifts = (int)(sizeof shifts / sizeof shifts[0]);
+  for (int ei = 0; ei < num_elems; ei++) {
+    const size_t elem = elems[ei];
+    const int64_t tile =
+        (int64_t)(table->tile_bytes / elem) > 0 ? (int64_t)(table->tile_bytes / elem) : 1;
+    int64_t sizes[3 * 256 + 8 + 10];
+    int num_sizes = 0;
+    for (int64_t n = 0; n <= 3 * tile + 7; n++)
+      sizes[num_sizes++] = n;
+    /* Multiples of the tile, and around the streaming loop's 8 KiB blocks. */
+    const int64_t page2 = (int64_t)(8192 / elem);
+    const int64_t more[] = {
+        4 * tile,  5 * tile - 1, 8 * tile + 1,     16 * tile,     67 * tile + 3,
+        page2 - 1, page2,        page2 + tile + 1, 3 * page2 + 7, (int64_t)(65536 / elem) + 5};
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+      sizes[num_sizes++] = more[i];
+    for (int si = 0; si < num_sizes; si++) {
+      const int64_t n = sizes[si];
+      for (int sh = 0; sh < num_shifts; sh++) {
+        /* The big sizes with a few shifts only, to keep the test quick. */
+        if (n > 3 * tile + 7 && sh > 3 && sh != 8) continue;
+        const size_t xs = shifts[sh][0], ys = shifts[sh][1];
+        for (int inplace = 0; inplace < 2; inplace++) {
+          if (check_one(b, kc->kernel, kc->kernel->contig, "contig", ref->kernel, lane, elem, n, xs,
+                        ys, inplace))
+            return;
+          /* Streaming stores are used out of place only; check both anyway. */
+          if (kc->kernel->contig_nt && check_one(b, kc->kernel, kc->kernel->contig_nt, "contig_nt",
+                                                 ref->kernel, lane, elem, n, xs, ys, inplace))
+            return;
+        }
+      }
+    }
+  }
+}
+
+static void every_isa_kernel_matches_scalar_around_tiles(void) {
+  buffers b;
+  b.cap = 2 * GUARD + MAX_SHIFT + 65536 + 4096 * 8;
+  b.x0 = aligned_alloc(64, b.cap);
+  b.y0 = aligned_alloc(64, b.cap);
+  b.want0 = aligned_alloc(64, b.cap);
+  b.save0 = aligned_alloc(64, b.cap);
+  CHECK(b.x0 && b.y0 && b.want0 && b.save0);
+  kernel_case ref[8];
+  kernel_case cases[8];
+  kernel_cases(&c2op__negate_kernels__scalar, ref);
+  int tested = 0;
+  for (int isa = 0; isa < C2OP__ISA_COUNT && b.x0 && b.y0 && b.want0 && b.save0; isa++) {
+    const c2op__negate_kernels *t = c2op__cpu_negate_kernels((c2op__isa)isa);
+    if (!t || !c2op__cpu_isa_available((c2op__isa)isa)) {
+      if (t)
+        printf("     %s: compiled in, not run (this CPU lacks it)\n",
+               c2op__isa_name((c2op__isa)isa));
+      continue;
+    }
+    const int nc = kernel_cases(t, cases);
+    for (int c = 0; c < nc; c++) {
+      CHECK(cases[c].kernel != NULL);
+      if (!cases[c].kernel) continue;
+      check_kernel(&b, t, &cases[c], &ref[c]);
+    }
+    printf("     %s: %d kernels checked\n", c2op__isa_name((c2op__isa)isa), nc);
+    tested++;
+  }
+  CHECK(tested >= 1);
+  free(b.x0);
+  free(b.y0);
+  free(b.want0);
+  free(b.save0);
+}
+
+/* Names say width, op and ISA: "x32_signflip__avx2". */
+static void kernel_names_say_width_op_and_isa(void) {
+  static const char *const ops[8] = {"x8_neg",       "x16_neg",      "x32_neg",     "x64_neg",
+                                     "x16_signflip", "x32_signflip", "x64_signflip"};
+  kernel_case cases[8];
+  for (int isa = 0; isa < C2OP__ISA_COUNT; isa++) {
+    const c2op__negate_kernels *t = c2op__cpu_negate_kernels((c2op__isa)isa);
+    if (!t) continue;
+    const int nc = kernel_cases(t, cases);
+    for (int c = 0; c < nc; c++) {
+      char want[64];
+      snprintf(want, sizeof want, "%s__%s", ops[c], c2op__isa_name((c2op__isa)isa));
+      CHECK_EQ_STR(cases[c].kernel->name, want);
+      CHECK(cases[c].kernel->contig != NULL && cases[c].kernel->strided != NULL);
+    }
+  }
+}
+
+/* The path in use is available, is the one dispatch hands out, and is the
+ * one C2OP_ISA names when this CPU has it. */
+static void the_isa_in_use_is_available_and_dispatched(void) {
+  const c2op__isa isa = c2op__cpu_isa();
+  CHECK(c2op__cpu_isa_available(isa));
+  CHECK_EQ_STR(c2op_cpu_isa_name(), c2op__isa_name(isa));
+  const c2op__unary_kernel *k = c2op__cpu_unary_kernel(C2OP__UNARY_NEG_FLOAT, 4);
+  CHECK(k != NULL);
+  if (k) {
+    char want[64];
+    snprintf(want, sizeof want, "x32_signflip__%s", c2op__isa_name(isa));
+    CHECK_EQ_STR(k->name, want);
+  }
+  const char *env = getenv("C2OP_ISA");
+  int env_known = 0;
+  for (int i = 0; env && i < C2OP__ISA_COUNT; i++)
+    if (strcmp(env, c2op__isa_name((c2op__isa)i)) == 0) {
+      env_known = 1;
+      if (c2op__cpu_isa_available((c2op__isa)i)) CHECK_EQ_STR(c2op_cpu_isa_name(), env);
+    }
+  /* Unset or unusable: the best path this CPU has. */
+  if (!env || !env_known) {
+    for (int i = (int)isa + 1; i < C2OP__ISA_COUNT; i++)
+      if (i != C2OP__ISA_NEON && isa != C2OP__ISA_NEON)
+        CHECK(!c2op__cpu_isa_available((c2op__isa)i));
+  }
+  printf("     ISA in use: %s\n", c2op_cpu_isa_name());
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--has-isa") == 0) {
+    for (int i = 0; i < C2OP__ISA_COUNT; i++)
+      if (strcmp(argv[2], c2op__isa_name((c2op__isa)i)) == 0)
+        return c2op__cpu_isa_available((c2op__isa)i) && c2op__cpu_negate_kernels((c2op__isa)i) ? 0
+                                                                                               : 77;
+    return 77;
+  }
+  g_rng = test_seed();
+  RUN(scalar_kernels_match_the_formula);
+  RUN(kernel_names_say_width_op_and_isa);
+  RUN(the_isa_in_use_is_available_and_dispatched);
+  RUN(every_isa_kernel_matches_scalar_around_tiles);
+  return TEST_MAIN_END();
+}

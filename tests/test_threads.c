@@ -1,0 +1,217 @@
+/*
+ * test_threads.c - the CPU thread pool and streaming stores.
+ *
+ * The process sets C2OP_PARALLEL_MIN_BYTES=0 and C2OP_STREAMING_BYTES=0
+ * before its first c2op call, so every pass here goes through the pool and,
+ * out of place, through streaming stores. Checks: every task runs exactly
+ * once for any thread count; the pool grows to the context's thread count
+ * and no further; concurrent callers (several user threads at once, each
+ * asking for threads) all get exact results; in place and strided passes
+ * split over threads stay exact.
+ *
+ * Linked against the static library (the pool is internal).
+ */
+#define _POSIX_C_SOURCE 200809L /* setenv */
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2op_test.h"
+#include "cpu/pool.h"
+#include "reference.h"
+
+static uint64_t g_rng;
+
+typedef struct {
+  atomic_int *counts;
+} count_job;
+
+static void count_task(void *arg, int64_t task) {
+  count_job *job = arg;
+  atomic_fetch_add(&job->counts[task], 1);
+}
+
+static void pool_runs_every_task_exactly_once(void) {
+  enum { MAX_TASKS = 200 };
+  atomic_int counts[MAX_TASKS];
+  const int32_t threads[] = {0, 1, 2, 3, 5, 8};
+  const int64_t tasks[] = {0, 1, 2, 3, 7, 64, MAX_TASKS};
+  for (size_t a = 0; a < sizeof threads / sizeof threads[0]; a++)
+    for (size_t b = 0; b < sizeof tasks / sizeof tasks[0]; b++)
+      for (int rep = 0; rep < 20; rep++) {
+        for (int i = 0; i < MAX_TASKS; i++)
+          atomic_init(&counts[i], 0);
+        count_job job = {counts};
+        c2op__pool_run(threads[a], tasks[b], count_task, &job);
+        for (int64_t i = 0; i < MAX_TASKS; i++) {
+          const int want = i < tasks[b] ? 1 : 0;
+          if (atomic_load(&counts[i]) != want) {
+            TEST_FAIL_("threads %d, %lld tasks: task %lld ran %d times", (int)threads[a],
+                       (long long)tasks[b], (long long)i, atomic_load(&counts[i]));
+            return;
+          }
+        }
+      }
+  /* Workers are started on demand, one fewer than the threads of a job. */
+  CHECK_EQ_INT(c2op__pool_num_workers(), 7);
+}
+
+/* Fills x with random float bits, runs y = -x (or in place), checks bits. */
+static int negate_and_check(const c2op_context *ctx, int64_t rows, int64_t cols, int64_t pitch,
+                            int inplace, uint64_t seed) {
+  uint64_t rng = seed;
+  const int64_t n = rows * pitch;
+  uint32_t *x = malloc((size_t)n * 4), *y = malloc((size_t)n * 4);
+  if (!x || !y) {
+    free(x);
+    free(y);
+    return 1;
+  }
+  for (int64_t i = 0; i < n; i++)
+    x[i] = (uint32_t)test_rand_next(&rng);
+  for (int64_t i = 0; i < n; i++)
+    y[i] = 0xdeadbeefu;
+  int64_t shape[2] = {rows, cols}, strides[2] = {pitch, 1};
+  DLTensor tx = {x, {kDLCPU, 0}, 2, {kDLFloat, 32, 1}, shape, strides, 0};
+  DLTensor ty = tx;
+  ty.data = inplace ? x : y;
+  uint32_t *out = inplace ? x : y;
+  uint32_t *orig = malloc((size_t)n * 4);
+  int bad = !orig || c2op_negative_ex(ctx, &tx, &ty) != C2OP_OK;
+  if (orig) {
+    uint64_t r2 = seed;
+    for (int64_t i = 0; i < n; i++)
+      orig[i] = (uint32_t)test_rand_next(&r2);
+    for (int64_t i = 0; i < n && !bad; i++) {
+      const int in_row = i % pitch < cols;
+      const uint32_t want = in_row ? orig[i] ^ 0x80000000u : inplace ? orig[i] : 0xdeadbeefu;
+      bad = out[i] != want;
+    }
+  }
+  free(orig);
+  free(x);
+  free(y);
+  return bad;
+}
+
+static void context_thread_counts_give_exact_results(void) {
+  const int32_t counts[] = {1, 2, 3, 4, 7, 12};
+  for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+    c2op_context *ctx = NULL;
+    CHECK_OK(c2op_context_create(&ctx));
+    if (!ctx) return;
+    CHECK_OK(c2op_context_set_num_threads(ctx, counts[i]));
+    const int64_t sizes[][3] = {{1, 1, 1},           {1, 17, 17},       {1, 4099, 4099},
+                                {1, 300001, 300001}, {513, 1000, 1000}, {777, 1000, 1003},
+                                {3000, 31, 32}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+      for (int inplace = 0; inplace < 2; inplace++)
+        if (negate_and_check(ctx, sizes[s][0], sizes[s][1], sizes[s][2], inplace,
+                             g_rng + s * 2 + (uint64_t)inplace))
+          TEST_FAIL_("%d threads: %lld x %lld (pitch %lld) %s is wrong", (int)counts[i],
+                     (long long)sizes[s][0], (long long)sizes[s][1], (long long)sizes[s][2],
+                     inplace ? "in place" : "out of place");
+    c2op_context_destroy(ctx);
+  }
+  /* The pool grew to the largest count asked for (12 threads: 11 workers)
+   * and no further. */
+  CHECK_EQ_INT(c2op__pool_num_workers(), 11);
+}
+
+typedef struct {
+  int index;
+  int failures;
+} caller_arg;
+
+static void *caller_main(void *p) {
+  caller_arg *arg = p;
+  c2op_context *ctx = NULL;
+  if (c2op_context_create(&ctx) != C2OP_OK || c2op_context_set_num_threads(ctx, 2) != C2OP_OK) {
+    arg->failures++;
+    return NULL;
+  }
+  for (int iter = 0; iter < 12; iter++) {
+    const int64_t cols = 20000 + 4099 * (int64_t)((arg->index + iter) % 5);
+    if (negate_and_check(ctx, 8, cols, cols + (iter % 2) * 16, iter % 3 == 0,
+                         g_rng + (uint64_t)(arg->index * 100 + iter)))
+      arg->failures++;
+  }
+  c2op_context_destroy(ctx);
+  return NULL;
+}
+
+/* Several user threads call at once: each gets the pool or runs on its own
+ * thread, all results exact, and the pool does not grow past what one
+ * caller asked for. */
+static void concurrent_callers_are_exact_and_do_not_grow_the_pool(void) {
+  enum { CALLERS = 6 };
+  pthread_t ids[CALLERS];
+  caller_arg args[CALLERS];
+  const int32_t before = c2op__pool_num_workers();
+  int started[CALLERS] = {0};
+  for (int i = 0; i < CALLERS; i++) {
+    args[i] = (caller_arg){i, 0};
+    started[i] = pthread_create(&ids[i], NULL, caller_main, &args[i]) == 0;
+  }
+  for (int i = 0; i < CALLERS; i++) {
+    if (!started[i]) continue;
+    pthread_join(ids[i], NULL);
+    if (args[i].failures) TEST_FAIL_("caller %d: %d wrong results", i, args[i].failures);
+  }
+  CHECK_EQ_INT(c2op__pool_num_workers(), before);
+}
+
+/* Streaming and threads with every dtype width, against the reference. */
+static void every_width_streams_exactly_over_threads(void) {
+  c2op_context *ctx = NULL;
+  CHECK_OK(c2op_context_create(&ctx));
+  if (!ctx) return;
+  CHECK_OK(c2op_context_set_num_threads(ctx, 2));
+  const DLDataType dts[] = {{kDLInt, 8, 1},      {kDLInt, 16, 1},     {kDLFloat, 16, 1},
+                            {kDLFloat, 32, 1},   {kDLInt, 64, 1},     {kDLFloat, 64, 1},
+                            {kDLComplex, 64, 1}, {kDLComplex, 128, 1}};
+  const int64_t sizes[] = {1, 33, 1025, 65537, 262147};
+  for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++) {
+    const size_t es = (size_t)dts[d].bits / 8;
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+      const int64_t n = sizes[s];
+      for (size_t shift = 0; shift <= es; shift += es) { /* y one element off alignment */
+        uint8_t *x = malloc((size_t)n * es + es), *y = malloc((size_t)n * es + es + 1);
+        uint8_t *want = malloc((size_t)n * es);
+        if (!x || !y || !want) {
+          free(x), free(y), free(want);
+          continue;
+        }
+        for (size_t i = 0; i < (size_t)n * es; i++)
+          x[i] = (uint8_t)test_rand_next(&g_rng);
+        y[(size_t)n * es + shift] = 0x77;
+        int64_t shape = n;
+        DLTensor tx = {x, {kDLCPU, 0}, 1, dts[d], &shape, NULL, 0};
+        DLTensor ty = {y, {kDLCPU, 0}, 1, dts[d], &shape, NULL, shift};
+        CHECK_OK(c2op_negative_ex(ctx, &tx, &ty));
+        for (int64_t i = 0; i < n; i++)
+          ref_negate_element(dts[d], x + (size_t)i * es, want + (size_t)i * es);
+        if (memcmp(y + shift, want, (size_t)n * es) != 0)
+          TEST_FAIL_("dtype bits %d code %d, n=%lld, y shifted %zu: wrong bytes", (int)dts[d].bits,
+                     (int)dts[d].code, (long long)n, shift);
+        if (y[(size_t)n * es + shift] != 0x77) TEST_FAIL_("wrote past y's end");
+        free(x), free(y), free(want);
+      }
+    }
+  }
+  c2op_context_destroy(ctx);
+}
+
+int main(void) {
+  /* Before any c2op call: the settings are read once. */
+  setenv("C2OP_PARALLEL_MIN_BYTES", "0", 1);
+  setenv("C2OP_STREAMING_BYTES", "0", 1);
+  g_rng = test_seed();
+  RUN(pool_runs_every_task_exactly_once);
+  RUN(context_thread_counts_give_exact_results);
+  RUN(concurrent_callers_are_exact_and_do_not_grow_the_pool);
+  RUN(every_width_streams_exactly_over_threads);
+  return TEST_MAIN_END();
+}
