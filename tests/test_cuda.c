@@ -170,6 +170,69 @@ static void strided_layouts_match_cpu(void) {
   }
 }
 
+/* A random layout of `ndim` dims over its own buffer: dims permuted, with
+ * steps and padding; for x also negative and zero strides. */
+static layout random_layout(int32_t ndim, const int64_t *shape, size_t es, int for_x) {
+  layout l;
+  memset(&l, 0, sizeof l);
+  l.ndim = ndim;
+  memcpy(l.shape, shape, (size_t)ndim * sizeof shape[0]);
+  int kind = (int)test_rand_range(&g_rng, 0, 3);
+  int64_t numel = 1;
+  for (int32_t d = 0; d < ndim; d++) numel *= shape[d];
+  if (kind == 0 || ndim == 0) { /* compact, strides NULL */
+    l.buffer_bytes = (size_t)(numel + 2) * es;
+    l.byte_offset = (uint64_t)test_rand_range(&g_rng, 0, 2) * es;
+    return l;
+  }
+  int perm[4] = {0, 1, 2, 3};
+  for (int32_t i = ndim - 1; i > 0; i--) {
+    int j = (int)test_rand_range(&g_rng, 0, i);
+    int t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  int64_t stride = kind == 2 ? test_rand_range(&g_rng, 1, 3) : 1, extent = 0;
+  for (int32_t k = ndim - 1; k >= 0; k--) { /* perm[ndim-1] innermost */
+    int32_t d = perm[k];
+    l.strides[d] = stride;
+    stride *= shape[d] + (kind == 3 ? test_rand_range(&g_rng, 0, 2) : 0);
+  }
+  l.has_strides = 1;
+  int64_t lo = 0, hi = 0;
+  for (int32_t d = 0; d < ndim; d++) {
+    if (for_x && shape[d] > 1 && test_rand_range(&g_rng, 0, 5) == 0) l.strides[d] = -l.strides[d];
+    if (for_x && test_rand_range(&g_rng, 0, 7) == 0) l.strides[d] = 0;
+    int64_t reach = (shape[d] > 0 ? shape[d] - 1 : 0) * l.strides[d];
+    if (reach < 0) lo += reach; else hi += reach;
+  }
+  extent = hi - lo + 1;
+  l.byte_offset = (uint64_t)(-lo + test_rand_range(&g_rng, 0, 2)) * es;
+  l.buffer_bytes = (size_t)(extent + 4) * es;
+  return l;
+}
+
+static void random_layouts_match_cpu(void) {
+  for (int iter = 0; iter < 600; iter++) {
+    int32_t ndim = (int32_t)test_rand_range(&g_rng, 0, 4);
+    int64_t shape[4];
+    for (int32_t d = 0; d < ndim; d++) shape[d] = test_rand_range(&g_rng, iter % 50 ? 1 : 0, 9);
+    DLDataType dt = negative_dtypes[test_rand_range(&g_rng, 0, (int64_t)NUM_NEG - 1)];
+    size_t es = elem_size(dt);
+    layout lx = random_layout(ndim, shape, es, 1), ly = random_layout(ndim, shape, es, 0);
+    char what[64];
+    snprintf(what, sizeof what, "random layout %d", iter);
+    compare_layouts(what, iter % 3 ? c2op_negative_ex : c2op_negate_gradient_ex, dt, &lx, &ly, 0,
+                    NULL);
+    /* The same two layouts over one shared buffer: in place, overlap or
+     * disjoint, whatever they happen to be; the CPU decides the answer. */
+    layout sx = lx, sy = ly;
+    sx.buffer_bytes = sy.buffer_bytes = lx.buffer_bytes > ly.buffer_bytes ? lx.buffer_bytes
+                                                                          : ly.buffer_bytes;
+    compare_layouts(what, c2op_negative_ex, dt, &sx, &sy, 1, NULL);
+  }
+}
+
 static void in_place_and_partial_overlap_match_cpu(void) {
   for (size_t d = 0; d < NUM_NEG; d++) {
     size_t es = elem_size(negative_dtypes[d]);
@@ -239,12 +302,14 @@ static void runs_on_the_context_stream(void) {
   cudaStreamDestroy(stream);
 }
 
-static void more_than_2_pow_31_int8_elements(void) {
-  const int64_t n = ((int64_t)1 << 31) + 4099;
+static void more_than_2_pow_32_int8_elements(void) {
+  /* Past 2^32 elements, so both the 32-bit and the 64-bit index paths of
+   * the strided kernel and 64-bit offsets everywhere are exercised. */
+  const int64_t n = ((int64_t)1 << 32) + 4099;
   uint8_t *h = malloc((size_t)n);
   void *d = device_buffer((size_t)n);
   if (!h || !d) {
-    printf("  skipped: cannot allocate 2 GiB\n");
+    printf("  skipped: cannot allocate 4 GiB\n");
     free(h);
     cudaFree(d);
     return;
@@ -400,10 +465,11 @@ int main(void) {
   RUN(odd_byte_offsets_take_the_bytewise_path);
   RUN(strided_layouts_match_cpu);
   RUN(in_place_and_partial_overlap_match_cpu);
+  RUN(random_layouts_match_cpu);
   RUN(bool_copies_and_is_refused_by_negative);
   RUN(runs_on_the_context_stream);
   RUN(errors_leave_y_untouched);
   RUN(workspace_runs_ops_and_backward_nets_on_cuda);
-  RUN(more_than_2_pow_31_int8_elements);
+  RUN(more_than_2_pow_32_int8_elements);
   return TEST_MAIN_END();
 }

@@ -7,7 +7,7 @@
  *
  * Two kernels:
  *  - vec_kernel: dense x and y with the same alignment modulo 16: 16-byte
- *    loads and stores, VEC_PER_THREAD vectors per thread issued before any
+ *    loads and stores, kVecPerThread vectors per thread issued before any
  *    store; thread 0 also does the unaligned head and the tail lanes, so a
  *    call is one launch.
  *  - strided_kernel: any layout of the plan (dims innermost first, byte
@@ -29,8 +29,18 @@ extern "C" {
 
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int kVecPerThread = 4;
+/* Threads per block and 16-byte vectors per thread of the dense kernel,
+ * overridable at build time for tuning. Measured on an H100 (docs/gpu/):
+ * 256 x 2 beat 256 x 4, 128 x 4 and 512 x 4 from 4 MiB up and matched
+ * 128 x 2; see docs/PERFORMANCE.md. */
+#ifndef C2OP_CUDA_THREADS
+#define C2OP_CUDA_THREADS 256
+#endif
+#ifndef C2OP_CUDA_VEC_PER_THREAD
+#define C2OP_CUDA_VEC_PER_THREAD 2
+#endif
+constexpr int kThreads = C2OP_CUDA_THREADS;
+constexpr int kVecPerThread = C2OP_CUDA_VEC_PER_THREAD;
 constexpr int64_t kMaxBlocks = (int64_t)1 << 20;
 
 template <typename L> struct SignMask;
@@ -133,14 +143,20 @@ template <typename L, bool BYTEWISE> __device__ __forceinline__ void store_lane(
   }
 }
 
-template <int OP, typename L, bool BYTEWISE>
+/* I is the type used to split the linear index into per-dim indices:
+ * uint32_t when the element count fits (64-bit division is several times
+ * slower on the GPU), else int64_t. Offsets are always 64-bit. */
+template <int OP, typename L, bool BYTEWISE, typename I>
 __global__ void strided_kernel(const char *x, char *y, StridedArgs a) {
   const int64_t step = (int64_t)gridDim.x * blockDim.x;
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < a.numel; i += step) {
-    int64_t rest = i, xo = 0, yo = 0;
+    I rest = (I)i;
+    int64_t xo = 0, yo = 0;
     for (int32_t d = 0; d < a.ndim; d++) {
-      const int64_t idx = rest % a.shape[d];
-      rest /= a.shape[d];
+      const I n = (I)a.shape[d];
+      const I q = rest / n;
+      const int64_t idx = (int64_t)(rest - q * n);
+      rest = q;
       xo += idx * a.xs[d];
       yo += idx * a.ys[d];
     }
@@ -202,10 +218,16 @@ c2op_status launch_strided(const c2op__plan *p, const char *x, char *y, int32_t 
   }
   int64_t blocks = (p->numel + kThreads - 1) / kThreads;
   if (blocks > kMaxBlocks) blocks = kMaxBlocks;
-  if ((bits & (sizeof(L) - 1)) == 0)
-    strided_kernel<OP, L, false><<<(unsigned)blocks, kThreads, 0, stream>>>(x, y, a);
+  const bool aligned = (bits & (sizeof(L) - 1)) == 0;
+  const bool small = p->numel <= (int64_t)UINT32_MAX;
+  if (aligned && small)
+    strided_kernel<OP, L, false, uint32_t><<<(unsigned)blocks, kThreads, 0, stream>>>(x, y, a);
+  else if (aligned)
+    strided_kernel<OP, L, false, int64_t><<<(unsigned)blocks, kThreads, 0, stream>>>(x, y, a);
+  else if (small)
+    strided_kernel<OP, L, true, uint32_t><<<(unsigned)blocks, kThreads, 0, stream>>>(x, y, a);
   else
-    strided_kernel<OP, L, true><<<(unsigned)blocks, kThreads, 0, stream>>>(x, y, a);
+    strided_kernel<OP, L, true, int64_t><<<(unsigned)blocks, kThreads, 0, stream>>>(x, y, a);
   CUDA_TRY(cudaGetLastError(), "launching the strided kernel");
   return C2OP_OK;
 }
