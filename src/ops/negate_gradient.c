@@ -27,24 +27,16 @@ c2op_status c2op_negate_gradient(const DLTensor *x, DLTensor *y) {
 static c2op_status negate_gradient_cpu_kernel(const c2op_context *ctx, int32_t num_inputs,
                                               const DLTensor *const *inputs, int32_t num_outputs,
                                               DLTensor *const *outputs) {
-  const DLTensor *x;
-  DLTensor *y;
-  c2op__clear_error();
-  C2OP_TRY(c2op__unary_kernel_adapter("NegateGradient", C2OP_DEVICE_CPU, num_inputs, inputs, num_outputs,
-                                      outputs, &x, &y));
-  return c2op_negate_gradient_ex(ctx, x, y);
+  return c2op__unary_registry_run("NegateGradient", C2OP_DEVICE_CPU, c2op_negate_gradient_ex, ctx,
+                                  num_inputs, inputs, num_outputs, outputs);
 }
 
 #ifdef C2OP_HAVE_CUDA
 static c2op_status negate_gradient_cuda_kernel(const c2op_context *ctx, int32_t num_inputs,
                                                const DLTensor *const *inputs, int32_t num_outputs,
                                                DLTensor *const *outputs) {
-  const DLTensor *x;
-  DLTensor *y;
-  c2op__clear_error();
-  C2OP_TRY(c2op__unary_kernel_adapter("NegateGradient", C2OP_DEVICE_CUDA, num_inputs, inputs, num_outputs,
-                                      outputs, &x, &y));
-  return c2op_negate_gradient_ex(ctx, x, y);
+  return c2op__unary_registry_run("NegateGradient", C2OP_DEVICE_CUDA, c2op_negate_gradient_ex, ctx,
+                                  num_inputs, inputs, num_outputs, outputs);
 }
 #define NEGATE_GRADIENT_CUDA_KERNEL negate_gradient_cuda_kernel
 #else

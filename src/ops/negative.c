@@ -91,24 +91,16 @@ c2op_status c2op_negative(const DLTensor *x, DLTensor *y) {
 static c2op_status negative_cpu_kernel(const c2op_context *ctx, int32_t num_inputs,
                                        const DLTensor *const *inputs, int32_t num_outputs,
                                        DLTensor *const *outputs) {
-  const DLTensor *x;
-  DLTensor *y;
-  c2op__clear_error();
-  C2OP_TRY(c2op__unary_kernel_adapter("Negative", C2OP_DEVICE_CPU, num_inputs, inputs, num_outputs,
-                                      outputs, &x, &y));
-  return c2op_negative_ex(ctx, x, y);
+  return c2op__unary_registry_run("Negative", C2OP_DEVICE_CPU, c2op_negative_ex, ctx, num_inputs,
+                                  inputs, num_outputs, outputs);
 }
 
 #ifdef C2OP_HAVE_CUDA
 static c2op_status negative_cuda_kernel(const c2op_context *ctx, int32_t num_inputs,
                                         const DLTensor *const *inputs, int32_t num_outputs,
                                         DLTensor *const *outputs) {
-  const DLTensor *x;
-  DLTensor *y;
-  c2op__clear_error();
-  C2OP_TRY(c2op__unary_kernel_adapter("Negative", C2OP_DEVICE_CUDA, num_inputs, inputs, num_outputs,
-                                      outputs, &x, &y));
-  return c2op_negative_ex(ctx, x, y);
+  return c2op__unary_registry_run("Negative", C2OP_DEVICE_CUDA, c2op_negative_ex, ctx, num_inputs,
+                                  inputs, num_outputs, outputs);
 }
 #define NEGATIVE_CUDA_KERNEL negative_cuda_kernel
 #else
@@ -116,9 +108,9 @@ static c2op_status negative_cuda_kernel(const c2op_context *ctx, int32_t num_inp
 #endif
 
 static const DLDataType negative_dtypes[] = {
-    {kDLInt, 8, 1},      {kDLInt, 16, 1},    {kDLInt, 32, 1},    {kDLInt, 64, 1},
-    {kDLUInt, 8, 1},     {kDLUInt, 16, 1},   {kDLUInt, 32, 1},   {kDLUInt, 64, 1},
-    {kDLFloat, 16, 1},   {kDLBfloat, 16, 1}, {kDLFloat, 32, 1},  {kDLFloat, 64, 1},
+    {kDLInt, 8, 1},      {kDLInt, 16, 1},      {kDLInt, 32, 1},   {kDLInt, 64, 1},
+    {kDLUInt, 8, 1},     {kDLUInt, 16, 1},     {kDLUInt, 32, 1},  {kDLUInt, 64, 1},
+    {kDLFloat, 16, 1},   {kDLBfloat, 16, 1},   {kDLFloat, 32, 1}, {kDLFloat, 64, 1},
     {kDLComplex, 64, 1}, {kDLComplex, 128, 1},
 };
 static const c2op_inplace_pair negative_inplace[] = {{0, 0}};

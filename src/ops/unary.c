@@ -35,10 +35,11 @@ c2op_status c2op__unary_run(const c2op_context *ctx, const DLTensor *x, DLTensor
   return c2op__cpu_unary(ctx, &plan, kernel);
 }
 
-c2op_status c2op__unary_kernel_adapter(const char *op, c2op_device_type device,
-                                       int32_t num_inputs, const DLTensor *const *inputs,
-                                       int32_t num_outputs, DLTensor *const *outputs,
-                                       const DLTensor **x, DLTensor **y) {
+c2op_status c2op__unary_registry_run(const char *op, c2op_device_type device,
+                                     c2op__unary_entry entry, const c2op_context *ctx,
+                                     int32_t num_inputs, const DLTensor *const *inputs,
+                                     int32_t num_outputs, DLTensor *const *outputs) {
+  c2op__clear_error();
   C2OP_RETURN_IF(num_inputs != 1 || num_outputs != 1, C2OP_ERR_SCHEMA_VIOLATION,
                  "%s: takes 1 input and 1 output, got %d and %d", op, (int)num_inputs,
                  (int)num_outputs);
@@ -57,9 +58,7 @@ c2op_status c2op__unary_kernel_adapter(const char *op, c2op_device_type device,
                          op, names[i], dev, device == C2OP_DEVICE_CUDA ? "CUDA" : "CPU");
     }
   }
-  *x = inputs[0];
-  *y = outputs[0];
-  return C2OP_OK;
+  return entry(ctx, inputs[0], outputs[0]);
 }
 
 c2op_status c2op__gradient_negative_of_output(const c2op_op_def *forward,

@@ -12,13 +12,17 @@
 c2op_status c2op__unary_run(const c2op_context *ctx, const DLTensor *x, DLTensor *y,
                             c2op__unary_op op, size_t lane_bytes);
 
-/* The common part of a registry kernel for a one-input, one-output op:
- * checks the counts and that both tensors are on `device`'s memory, and
- * hands back x and y. */
-c2op_status c2op__unary_kernel_adapter(const char *op, c2op_device_type device,
-                                       int32_t num_inputs, const DLTensor *const *inputs,
-                                       int32_t num_outputs, DLTensor *const *outputs,
-                                       const DLTensor **x, DLTensor **y);
+/* An elementwise op's entry point, as the ops' public _ex functions are. */
+typedef c2op_status (*c2op__unary_entry)(const c2op_context *ctx, const DLTensor *x,
+                                         DLTensor *y);
+
+/* The body of every registry kernel of a one-input, one-output op: checks
+ * the counts and that both tensors are in `device`'s memory, then calls
+ * `entry(ctx, inputs[0], outputs[0])`. */
+c2op_status c2op__unary_registry_run(const char *op, c2op_device_type device,
+                                     c2op__unary_entry entry, const c2op_context *ctx,
+                                     int32_t num_inputs, const DLTensor *const *inputs,
+                                     int32_t num_outputs, DLTensor *const *outputs);
 
 /* Common gradient maker of Negative and NegateGradient (Caffe2's
  * GetNegativeGradient / GetNegateGradientGradient): one op
