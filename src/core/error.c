@@ -9,6 +9,10 @@
 
 static _Thread_local char last_error[C2OP_ERROR_CAPACITY];
 
+/* Whether this thread's last call failed (error.h). The message buffer is
+ * written only on failure; this one byte is what every call clears. */
+_Thread_local unsigned char c2op__has_error;
+
 const char *c2op_status_name(c2op_status status) {
   switch (status) {
   case C2OP_OK: return "C2OP_OK";
@@ -33,15 +37,14 @@ const char *c2op_status_name(c2op_status status) {
   return "C2OP_ERR_UNKNOWN";
 }
 
-const char *c2op_last_error(void) { return last_error; }
-
-void c2op__clear_error(void) { last_error[0] = '\0'; }
+const char *c2op_last_error(void) { return c2op__has_error ? last_error : ""; }
 
 c2op_status c2op__error(c2op_status status, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(last_error, sizeof last_error, fmt, ap);
   va_end(ap);
+  c2op__has_error = 1;
   return status;
 }
 
@@ -52,7 +55,7 @@ c2op_status c2op__error_prefix(c2op_status status, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(prefix, sizeof prefix, fmt, ap);
   va_end(ap);
-  memcpy(old, last_error, sizeof old);
+  snprintf(old, sizeof old, "%s", c2op_last_error());
   /* prefix + ": " + old, truncated to the buffer. */
   size_t used = 0;
   const char *parts[3] = {prefix, ": ", old};
@@ -63,6 +66,7 @@ c2op_status c2op__error_prefix(c2op_status status, const char *fmt, ...) {
     used += n;
   }
   last_error[used] = '\0';
+  c2op__has_error = 1;
   return status;
 }
 

@@ -15,8 +15,18 @@ c2op_status c2op__error(c2op_status status, const char *fmt, ...)
 c2op_status c2op__error_prefix(c2op_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Set when this thread's last call failed; c2op_last_error() shows the
+ * message only then. Initial-exec TLS (one byte of the static TLS block, so
+ * a dlopen-ed libc2op still loads): clearing it is one store, where the
+ * message buffer's general-dynamic TLS costs a __tls_get_addr call. */
+#ifdef __cplusplus /* the CUDA sources are C++ (nvcc takes no tls_model) */
+extern thread_local unsigned char c2op__has_error;
+#else
+extern _Thread_local unsigned char c2op__has_error __attribute__((tls_model("initial-exec")));
+#endif
+
 /* Clears the last error; every public fallible entry point calls it first. */
-void c2op__clear_error(void);
+static inline void c2op__clear_error(void) { c2op__has_error = 0; }
 
 /* One-line error returns. */
 #define C2OP_RETURN_IF(cond, status, ...)                                      \

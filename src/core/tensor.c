@@ -268,8 +268,8 @@ static int is_compact(const DLTensor *t) {
  * them (one contiguous dim), without its sorting and merging, which cost
  * more than a small tensor's work. Returns 0, planning nothing, when any
  * check fails: the general path then reports it. */
-static int plan_compact(const DLTensor *x, const DLTensor *y, size_t elem_size, int64_t numel,
-                        c2op__plan *plan) {
+static inline int plan_compact(const DLTensor *x, const DLTensor *y, size_t elem_size,
+                               int64_t numel, c2op__plan *plan) {
   const DLTensor *t[2] = {x, y};
   uintptr_t base[2];
   int64_t bytes;
@@ -298,7 +298,7 @@ static int plan_compact(const DLTensor *x, const DLTensor *y, size_t elem_size, 
 /* 1 when x and y have the same strides and these lay the elements out
  * densely in some order of the dims (both transposed alike, say), with
  * positive strides: then the pass is one contiguous run over both. */
-static int same_dense_layout(const DLTensor *x, const DLTensor *y) {
+__attribute__((noinline)) static int same_dense_layout(const DLTensor *x, const DLTensor *y) {
   if (!x->strides || !y->strides) return 0;
   int64_t st[C2OP_MAX_NDIM], sh[C2OP_MAX_NDIM];
   int32_t n = 0;
@@ -328,7 +328,8 @@ static int same_dense_layout(const DLTensor *x, const DLTensor *y) {
  * builds for them (rows innermost-first, not merged unless both compact,
  * which plan_compact handles), 0 for anything else or any overlap of x and
  * y other than being the same elements. */
-static int plan_rows(const DLTensor *x, const DLTensor *y, size_t elem_size, c2op__plan *plan) {
+__attribute__((noinline)) static int plan_rows(const DLTensor *x, const DLTensor *y, size_t elem_size,
+                                               c2op__plan *plan) {
   if (x->ndim != 2) return 0;
   const int64_t rows = x->shape[0], cols = x->shape[1];
   if (rows < 2 || cols < 2) return 0;

@@ -2,11 +2,21 @@
  * forward y = x, backward X_grad = -Y_grad. */
 #include "core/error.h"
 #include "core/tensor.h"
+#include "cpu/dispatch.h"
+#include "cpu/unary_cpu.h"
 #include "ops/ops.h"
 #include "ops/unary.h"
 
 c2op_status c2op_negate_gradient_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
   c2op__clear_error();
+  /* The common case (valid compact host tensors, as in c2op_negative_ex)
+   * skips the general checks and planning; the result is the same. */
+  c2op__plan plan;
+  if (c2op__plan_compact_fast(x, y, &plan)) {
+    if (plan.inplace) return C2OP_OK; /* nothing to copy */
+    const c2op__unary_kernel *copy = c2op__cpu_unary_kernel(C2OP__UNARY_COPY, 0);
+    if (copy) return c2op__cpu_unary(ctx, &plan, copy);
+  }
   C2OP_TRY(c2op__check_same(x, "x", y, "y"));
   if (c2op__dtype_size(x->dtype) == 0) {
     char buf[64];

@@ -1,63 +1,98 @@
 /* negative.c - the Negative op: y = -x (ONNX Neg). */
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "core/error.h"
 #include "core/tensor.h"
 #include "cpu/unary_cpu.h"
 #include "ops/ops.h"
 #include "ops/unary.h"
 
-/* What negating `dtype` means: integer wrap or sign flip, on which lanes. */
-static c2op_status negative_semantics(DLDataType dtype, const char *name, c2op__unary_op *op,
-                                      size_t *lane_bytes) {
-  /* The dtype's name is formatted on the error paths only: this runs on
-   * every call, and snprintf would cost more than a small tensor's work. */
-  char buf[64];
-  if (dtype.code == C2OP_DL_BOOL || dtype.lanes != 1) {
-    c2op__format_dtype(dtype, buf, sizeof buf);
-    C2OP_RETURN_IF(dtype.code == C2OP_DL_BOOL, C2OP_ERR_UNSUPPORTED_DTYPE,
-                   "%s: Negative does not support dtype %s; to invert booleans use logical not "
-                   "(y = !x)",
-                   name, buf);
-    return c2op__error(C2OP_ERR_UNSUPPORTED_DTYPE,
-                       "%s: Negative does not support vector dtype %s (lanes must be 1)", name,
-                       buf);
-  }
+/* What negating `dtype` means: integer wrap or sign flip, on which lanes.
+ * Returns 0 for a dtype Negative does not support. No message: this runs
+ * on every call, and formatting costs more than a small tensor's work. */
+static int negative_classify(DLDataType dtype, c2op__unary_op *op, size_t *lane_bytes) {
+  if (dtype.lanes != 1) return 0;
   switch (dtype.code) {
   case kDLInt:
   case kDLUInt:
     if (dtype.bits == 8 || dtype.bits == 16 || dtype.bits == 32 || dtype.bits == 64) {
       *op = C2OP__UNARY_NEG_INT;
       *lane_bytes = dtype.bits / 8;
-      return C2OP_OK;
+      return 1;
     }
-    break;
+    return 0;
   case kDLFloat:
     if (dtype.bits == 16 || dtype.bits == 32 || dtype.bits == 64) {
       *op = C2OP__UNARY_NEG_FLOAT;
       *lane_bytes = dtype.bits / 8;
-      return C2OP_OK;
+      return 1;
     }
-    break;
+    return 0;
   case kDLBfloat:
     if (dtype.bits == 16) {
       *op = C2OP__UNARY_NEG_FLOAT;
       *lane_bytes = 2;
-      return C2OP_OK;
+      return 1;
     }
-    break;
+    return 0;
   case kDLComplex:
     if (dtype.bits == 64 || dtype.bits == 128) {
       *op = C2OP__UNARY_NEG_FLOAT;
       *lane_bytes = dtype.bits / 16; /* both parts flip */
-      return C2OP_OK;
+      return 1;
     }
-    break;
-  default: break;
+    return 0;
+  default: return 0;
   }
+}
+
+/* negative_classify, or the message that says why not. */
+static c2op_status negative_semantics(DLDataType dtype, const char *name, c2op__unary_op *op,
+                                      size_t *lane_bytes) {
+  if (negative_classify(dtype, op, lane_bytes)) return C2OP_OK;
+  char buf[64];
   c2op__format_dtype(dtype, buf, sizeof buf);
+  C2OP_RETURN_IF(dtype.code == C2OP_DL_BOOL, C2OP_ERR_UNSUPPORTED_DTYPE,
+                 "%s: Negative does not support dtype %s; to invert booleans use logical not "
+                 "(y = !x)",
+                 name, buf);
+  C2OP_RETURN_IF(dtype.lanes != 1, C2OP_ERR_UNSUPPORTED_DTYPE,
+                 "%s: Negative does not support vector dtype %s (lanes must be 1)", name, buf);
   return c2op__error(C2OP_ERR_UNSUPPORTED_DTYPE,
                      "%s: Negative does not support dtype %s (supported: int8-64, uint8-64, "
                      "float16, bfloat16, float32, float64, complex64, complex128)",
                      name, buf);
+}
+
+/* The CPU kernel for each supported dtype, by type code (0-7) and width
+ * (8 to 128 bits, powers of two), filled once from the ISA in use. The
+ * fast path of every call looks its kernel up here. */
+enum { FAST_CODES = 8, FAST_WIDTHS = 5 };
+static const c2op__unary_kernel *fast_kernels[FAST_CODES * FAST_WIDTHS];
+static pthread_once_t fast_kernels_once = PTHREAD_ONCE_INIT;
+static _Atomic int fast_kernels_ready;
+
+static void fill_fast_kernels(void) {
+  for (int code = 0; code < FAST_CODES; code++) {
+    for (int w = 0; w < FAST_WIDTHS; w++) {
+      const DLDataType dt = {(uint8_t)code, (uint8_t)(8 << w), 1};
+      c2op__unary_op op;
+      size_t lane_bytes;
+      if (negative_classify(dt, &op, &lane_bytes))
+        fast_kernels[code * FAST_WIDTHS + w] = c2op__cpu_unary_kernel(op, lane_bytes);
+    }
+  }
+  atomic_store_explicit(&fast_kernels_ready, 1, memory_order_release);
+}
+
+static const c2op__unary_kernel *fast_kernel(DLDataType dt) {
+  const unsigned bits = dt.bits;
+  if (dt.lanes != 1 || dt.code >= FAST_CODES || bits < 8 || bits > 128 || (bits & (bits - 1)))
+    return NULL;
+  if (!atomic_load_explicit(&fast_kernels_ready, memory_order_acquire))
+    pthread_once(&fast_kernels_once, fill_fast_kernels);
+  return fast_kernels[dt.code * FAST_WIDTHS + (__builtin_ctz(bits) - 3)];
 }
 
 c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
@@ -66,16 +101,9 @@ c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTenso
    * and planning, which would cost more than a small tensor's work; the
    * result is the same. Anything else takes the general path below. */
   c2op__plan plan;
-  if (c2op__plan_compact_fast(x, y, &plan) && x->dtype.code != C2OP_DL_BOOL &&
-      x->dtype.lanes == 1) {
-    c2op__unary_op fop = C2OP__UNARY_COPY;
-    size_t flane = 0;
-    if (negative_semantics(x->dtype, "x", &fop, &flane) == C2OP_OK) {
-      const c2op__unary_kernel *kernel = c2op__cpu_unary_kernel(fop, flane);
-      if (kernel) return c2op__cpu_unary(ctx, &plan, kernel);
-    }
-    c2op__clear_error(); /* the general path below reports it */
-  }
+  const c2op__unary_kernel *kernel;
+  if (c2op__plan_compact_fast(x, y, &plan) && (kernel = fast_kernel(x->dtype)) != NULL)
+    return c2op__cpu_unary(ctx, &plan, kernel);
   C2OP_TRY(c2op__check_same(x, "x", y, "y"));
   c2op__unary_op op = C2OP__UNARY_COPY;
   size_t lane_bytes = 0;
