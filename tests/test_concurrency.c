@@ -1,13 +1,15 @@
 /*
  * test_concurrency.c - the thread-safety rules of c2op.h, each backed here.
  *
+ * (R1-R5 are T1-T6 of include/c2op.h's "Thread safety".)
  *   R1 separate objects are independent: threads_run_ops_and_nets_on_their_own_workspaces
  *   R2 inputs and read-only objects may be shared: threads_share_inputs_nets_contexts_and_a_workspace_read_only
  *   R3 registration may race look-ups and runs: registration_races_lookups_and_runs,
  *      same_name_registered_at_once_wins_once
  *   R4 the last error is per thread: error_messages_stay_on_their_thread
  *   R5 the pool serves any number of callers, never hangs:
- *      pool_survives_thousands_of_tiny_jobs_from_several_callers
+ *      pool_survives_thousands_of_tiny_jobs_from_several_callers; a child
+ *      after fork() gets a working pool: a_forked_child_gets_a_working_pool
  *
  * Every pass goes through the pool (C2OP_PARALLEL_MIN_BYTES=0, set before
  * the first call) and contexts ask for 2-3 threads, so TSan (make
@@ -23,6 +25,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cpu/pool.h"
@@ -505,6 +508,53 @@ static void pool_survives_thousands_of_tiny_jobs_from_several_callers(void) {
   run_threads(pool_caller_main, args, sizeof args[0], 1);
 }
 
+/* A child forked while the pool has workers gets an empty pool: its
+ * parallel passes start their own workers and finish exactly. */
+#if defined(__SANITIZE_THREAD__)
+#define C2OP_TEST_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define C2OP_TEST_UNDER_TSAN 1
+#endif
+#endif
+static void a_forked_child_gets_a_working_pool(void) {
+#ifdef C2OP_TEST_UNDER_TSAN
+  /* TSan's runtime refuses to start threads in a child forked from a
+   * multi-threaded process ("not supported"): the other builds check it. */
+  printf("  (skipped under ThreadSanitizer)\n");
+  return;
+#endif
+  enum { M = 1 << 16 };
+  float *x = malloc(M * sizeof *x), *y = malloc(M * sizeof *y);
+  c2op_context *ctx = NULL;
+  CHECK_OK(c2op_context_create(&ctx));
+  if (!x || !y || !ctx) goto out;
+  CHECK_OK(c2op_context_set_num_threads(ctx, 3));
+  for (int64_t i = 0; i < M; i++) x[i] = (float)i - 5.5f;
+  int64_t shape[1] = {M};
+  DLTensor tx = fu_view(x, fu_f32, 1, shape, NULL), ty = fu_view(y, fu_f32, 1, shape, NULL);
+  CHECK_OK(c2op_negative_ex(ctx, &tx, &ty)); /* the parent's pool has workers now */
+  CHECK(c2op__pool_num_workers() >= 2);
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int bad = c2op__pool_num_workers() != 0;
+    memset(y, 0, M * sizeof *y);
+    bad |= c2op_negative_ex(ctx, &tx, &ty) != C2OP_OK;
+    for (int64_t i = 0; i < M && !bad; i++) bad = y[i] != -x[i];
+    bad |= c2op__pool_num_workers() != 2;
+    _exit(bad ? 1 : 0);
+  }
+  CHECK(pid > 0);
+  int status = 0;
+  if (pid > 0) waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+out:
+  c2op_context_destroy(ctx);
+  free(x);
+  free(y);
+}
+
 /* ------------------------------------------------------------------------ */
 
 static void on_watchdog(int sig) {
@@ -528,5 +578,6 @@ int main(void) {
   RUN(same_name_registered_at_once_wins_once);
   RUN(error_messages_stay_on_their_thread);
   RUN(pool_survives_thousands_of_tiny_jobs_from_several_callers);
+  RUN(a_forked_child_gets_a_working_pool);
   return TEST_MAIN_END();
 }
