@@ -8,12 +8,15 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build build-asan run test test-release test-asan install clean help bench
+.PHONY: build-tsan build-valgrind test-tsan test-valgrind test-valgrind-full
 
 all: build
 
 help:
 	@echo "make run      build and run the main example"
 	@echo "make test     build and run the whole suite (release and ASan+UBSan builds)"
+	@echo "              then the threaded tests under TSan and the unit tests under valgrind"
+	@echo "make test-valgrind-full  every test valgrind can run (slow: about 7 minutes)"
 	@echo "make install  PREFIX=/dir installs library, header, c2op.pc, CMake config"
 	@echo "make deps     install missing system packages"
 	@echo "make bench    benchmark c2op against memcpy, a loop, XNNPACK, NumPy and PyTorch"
@@ -53,7 +56,7 @@ test-asan: build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -E '^test_large$$'
 
-test: test-release test-asan
+test: test-release test-asan test-tsan test-valgrind
 
 # The benchmark: installs its extra packages (XNNPACK, NumPy, PyTorch,
 # matplotlib; not needed by `make test`), reconfigures so that XNNPACK is
@@ -74,8 +77,60 @@ bench: build
 	$(BENCH_PYTHON) bench/report.py --c2op $(BENCH_OUT)/c2op.json --python $(BENCH_OUT)/python.json \
 	  --markdown $(BENCH_OUT)/report.md --png $(BENCH_OUT)/negate_f32.png
 
+# ThreadSanitizer (build-tsan/, C2OP_TSAN): the tests that run threads or
+# reach the pool: test_concurrency (every thread-safety rule, pool stress),
+# test_threads, test_faults, test_errors (per-thread errors), the framework
+# tests and the CLI. Left out, with their reason: test_negative* and
+# test_kernels* (single-threaded kernel checks, 30-330 s each under TSan;
+# the pool paths they reach are the ones test_threads and test_concurrency
+# stress), cli_numpy (the same CLI runs through Python), test_large (2^31
+# elements), install, bench_smoke, neon_cross_compile (no library threads).
+TSAN_BUILD ?= build-tsan
+TSAN_EXCLUDE = ^(test_large|install|bench_smoke|neon_cross_compile|cli_numpy|test_negative.*|test_kernels.*)$$
+
+$(TSAN_BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DC2OP_TSAN=ON -DC2OP_CUDA=OFF $(CMAKE_FLAGS)
+
+build-tsan: deps $(TSAN_BUILD)/CMakeCache.txt
+	cmake --build $(TSAN_BUILD) -j $(JOBS)
+
+test-tsan: build-tsan
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS) -E '$(TSAN_EXCLUDE)'
+
+# valgrind memcheck (build-valgrind/, no sanitizer, CUDA off): every test
+# whose command is one of our executables runs under valgrind (CMake's
+# CROSSCOMPILING_EMULATOR), and a c2op process a test starts is traced
+# too; any error or leak (definite, indirect, possible) fails the test
+# (exit 99). No suppressions. test-valgrind (in `make test`) leaves out, for
+# time: test_negative (250 s under valgrind) and test_negative_pool_streaming
+# (155 s); `make test-valgrind-full` runs them too. Never under valgrind:
+# test_large (2^31 elements), cli (over its 300 s limit: valgrind starts
+# for each of its c2op runs; cli_faults runs c2op under valgrind instead),
+# the *_isa_* reruns (a shell starts them: the same binaries with C2OP_ISA
+# set), tests run through Python or sh (examples, cli_numpy, install,
+# neon_cross_compile) and bench_smoke (timing loops).
+VALGRIND_BUILD ?= build-valgrind
+VALGRIND_CMD = valgrind;--error-exitcode=99;--leak-check=full;--show-leak-kinds=definite,indirect,possible;--errors-for-leak-kinds=definite,indirect,possible;--trace-children=yes;--trace-children-skip=*python*,*/sh,*/dash,*/bash;--quiet
+VALGRIND_NEVER = test_large|cli|install|cli_numpy|bench_smoke|neon_cross_compile|examples|.*_isa_.*
+
+$(VALGRIND_BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(VALGRIND_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DC2OP_CUDA=OFF \
+	  "-DCMAKE_CROSSCOMPILING_EMULATOR=$(VALGRIND_CMD)" $(CMAKE_FLAGS)
+
+build-valgrind: deps $(VALGRIND_BUILD)/CMakeCache.txt
+	cmake --build $(VALGRIND_BUILD) -j $(JOBS)
+
+test-valgrind: build-valgrind
+	C2OP_STRESS_SCALE=0.2 ctest --test-dir $(VALGRIND_BUILD) --output-on-failure -j $(JOBS) \
+	  -E '^($(VALGRIND_NEVER)|test_negative|test_negative_pool_streaming)$$'
+
+test-valgrind-full: build-valgrind
+	C2OP_STRESS_SCALE=0.2 ctest --test-dir $(VALGRIND_BUILD) --output-on-failure -j $(JOBS) \
+	  -E '^($(VALGRIND_NEVER))$$'
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(VALGRIND_BUILD)

@@ -15,10 +15,42 @@
  *  - The library never aborts, exits or prints.
  *  - Indices, sizes and offsets are 64-bit: tensors of more than 2^31
  *    elements work.
- *  - Thread safety: the kernel calls (`c2op_negative`, ...) and registry
- *    look-ups may be called from any number of threads at once. A workspace,
- *    a net, an op def and a context belong to one thread at a time (or the
- *    caller serialises access); distinct objects are independent.
+ *  - Thread safety: see below; each rule is backed by the named test
+ *    (tests/test_concurrency.c unless said otherwise), run under
+ *    ThreadSanitizer by `make test`.
+ *
+ * Thread safety
+ *  T1 Distinct objects are independent: any number of threads may each use
+ *     their own workspaces, nets, op defs, contexts and gradients at once
+ *     (threads_run_ops_and_nets_on_their_own_workspaces).
+ *  T2 What a call only reads may be shared: tensor memory passed as an
+ *     input (x of c2op_negative*, the source of a feed), a context passed
+ *     to any run call, a net or op def passed to run, clone, add_op,
+ *     build_backward or to_text, and a workspace through its const
+ *     functions (fetch, fetch_copy, has_blob, num_blobs, blob_name), as
+ *     long as no thread modifies that object meanwhile
+ *     (threads_share_inputs_nets_contexts_and_a_workspace_read_only).
+ *  T3 A call that modifies an object (workspace feed, run_op, run_net,
+ *     remove; net add_*; op def set_*; context set_*; writing a kernel's
+ *     output tensor) needs that object to itself: the caller serialises.
+ *     A tensor borrowed with c2op_workspace_fetch stays valid until its
+ *     blob is replaced or removed.
+ *  T4 The registry is safe to use from any thread: registration may race
+ *     look-ups, op runs and NetDef parsing, and is never starved by them;
+ *     of several threads registering one name, exactly one succeeds (the
+ *     others get C2OP_ERR_ALREADY_EXISTS). Nothing is ever unregistered,
+ *     so schema pointers stay valid (registration_races_lookups_and_runs,
+ *     same_name_registered_at_once_wins_once). Registered kernels and
+ *     gradient makers may be called from several threads at once.
+ *  T5 c2op_last_error() is per thread (error_messages_stay_on_their_thread;
+ *     test_errors: last_error_is_per_thread).
+ *  T6 The CPU thread pool is one per process and serves any number of
+ *     calling threads: one job uses it at a time, a caller that finds it
+ *     busy runs its pass on its own thread; no deadlock, no
+ *     oversubscription. A child process after fork() starts with an empty
+ *     pool (pool_survives_thousands_of_tiny_jobs_from_several_callers,
+ *     a_forked_child_gets_a_working_pool; test_threads:
+ *     concurrent_callers_are_exact_and_do_not_grow_the_pool).
  */
 #ifndef C2OP_H
 #define C2OP_H

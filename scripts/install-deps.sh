@@ -9,6 +9,8 @@ command -v cc >/dev/null 2>&1 || missing="$missing gcc"
 command -v make >/dev/null 2>&1 || missing="$missing make"
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+# valgrind for `make test-valgrind` (part of `make test`).
+command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
 [ -f /usr/include/dlpack/dlpack.h ] || missing="$missing libdlpack-dev"
 # NumPy for the CLI's byte-for-byte comparison with np.save (tests/cli).
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || missing="$missing python3-numpy"
