@@ -141,7 +141,25 @@ static int view_numpy(PyArrayObject *a, const char *name, int writable, tensor_v
 /* Describes an object with __dlpack__ through its capsule (kept in v). */
 static int view_dlpack(PyObject *obj, const char *name, tensor_view *v) {
   PyObject *capsule = PyObject_CallMethod(obj, "__dlpack__", NULL);
-  if (capsule == NULL) return -1;
+  if (capsule == NULL) {
+    /* The producer refused to export (e.g. PyTorch 1.x and bool, NumPy and
+     * read-only arrays): a TypeError naming the argument, the producer's
+     * exception as its cause. */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL && value != NULL) PyException_SetTraceback(value, tb);
+    PyErr_Format(PyExc_TypeError, "%s: %.200s could not be exported through __dlpack__: %S",
+                 name, Py_TYPE(obj)->tp_name, value ? value : Py_None);
+    PyObject *t2, *v2, *tb2;
+    PyErr_Fetch(&t2, &v2, &tb2);
+    PyErr_NormalizeException(&t2, &v2, &tb2);
+    if (value != NULL) PyException_SetCause(v2, value); /* steals value */
+    PyErr_Restore(t2, v2, tb2);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return -1;
+  }
   DLManagedTensor *m = (DLManagedTensor *)PyCapsule_GetPointer(capsule, "dltensor");
   if (m == NULL) {
     Py_DECREF(capsule);
