@@ -58,6 +58,10 @@ class BuildWithLibrary(build_ext):
             ext.include_dirs += [os.path.join(REPO, "include"), numpy.get_include()]
             ext.extra_objects.append(archive)
             ext.depends.append(archive)
+        # pip builds in the source tree (python/build/): always recompile the
+        # one-file extension, since the object left there may have been built
+        # against another NumPy (1.x and 2.x headers differ in ABI).
+        self.force = True
         super().run()
 
 
