@@ -1,6 +1,9 @@
 """Scale-out on Dask: a chunked dask.array negated with
 map_blocks(c2op.negative) on a distributed.LocalCluster of 2 worker
 processes on loopback; results checked against NumPy."""
+import importlib.util
+import os
+
 import numpy as np
 import pytest
 
@@ -8,6 +11,15 @@ import c2op
 
 da = pytest.importorskip("dask.array", reason="dask is not installed")
 distributed = pytest.importorskip("distributed", reason="distributed is not installed")
+
+
+def load_example():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python",
+                        "dask_negative.py")
+    spec = importlib.util.spec_from_file_location("dask_negative", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +55,10 @@ def test_map_blocks_strided_and_integer(client, rng):
     np.testing.assert_array_equal(got, -x_np[::-1, ::3])
     g = x.map_blocks(c2op.negate_gradient, dtype=x.dtype).compute()
     np.testing.assert_array_equal(g, x_np[::-1, ::3])
+
+
+def test_the_dask_example_on_the_cluster(client, rng):
+    example = load_example()
+    x = rng.standard_normal((900, 700)).astype(np.float64)
+    y = example.negate_on_cluster(client, x, (300, 250))
+    np.testing.assert_array_equal(y, -x)
