@@ -13,10 +13,11 @@ __dlpack__ (PyTorch, CuPy, JAX) or the buffer protocol. The result is of the
 input's kind. See docs/PYTHON.md.
 """
 from . import _c2op
-from ._c2op import negate_gradient, negative
+from ._c2op import get_num_threads, negate_gradient, negative, set_num_threads
 
 __version__ = _c2op.build_info()["version"]
-__all__ = ["negative", "negate_gradient", "schema", "schemas", "build_info", "OpSchema"]
+__all__ = ["negative", "negate_gradient", "set_num_threads", "get_num_threads", "schema",
+           "schemas", "build_info", "OpSchema"]
 
 
 def build_info():

@@ -236,7 +236,16 @@ static int view_any(PyObject *obj, int kind, const char *name, int writable, ten
 /* Kernels                                                                   */
 /* ------------------------------------------------------------------------ */
 
-typedef c2op_status (*unary_fn)(const DLTensor *x, DLTensor *y);
+typedef c2op_status (*unary_fn)(const c2op_context *ctx, const DLTensor *x, DLTensor *y);
+
+/* The context of every kernel call: NULL (the library's automatic thread
+ * count) until set_num_threads(n > 0). Contexts are made once per count
+ * and never changed or freed, so a kernel running without the GIL never
+ * sees its context change under it. */
+#define MAX_THREADS_SETTING 1024
+static c2op_context *contexts[MAX_THREADS_SETTING + 1];
+static const c2op_context *current_ctx = NULL;
+static int current_threads = 0;
 
 /* Python's allocator for outputs of __dlpack__ inputs (set from
  * c2op/__init__.py): alloc_like(x) -> a new array of x's kind. */
@@ -244,8 +253,9 @@ static PyObject *alloc_like_hook = NULL;
 
 static c2op_status run_unary(unary_fn fn, const DLTensor *x, DLTensor *y) {
   c2op_status st;
+  const c2op_context *ctx = current_ctx;
   Py_BEGIN_ALLOW_THREADS
-  st = fn(x, y);
+  st = fn(ctx, x, y);
   Py_END_ALLOW_THREADS
   return st;
 }
@@ -360,7 +370,7 @@ static PyObject *py_negative(PyObject *self, PyObject *const *args, Py_ssize_t n
   (void)self;
   PyObject *x, *out;
   if (parse_x_out(args, nargs, kwnames, "negative", &x, &out) < 0) return NULL;
-  return unary_call(c2op_negative, x, out);
+  return unary_call(c2op_negative_ex, x, out);
 }
 
 static PyObject *py_negate_gradient(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -368,7 +378,37 @@ static PyObject *py_negate_gradient(PyObject *self, PyObject *const *args, Py_ss
   (void)self;
   PyObject *x, *out;
   if (parse_x_out(args, nargs, kwnames, "negate_gradient", &x, &out) < 0) return NULL;
-  return unary_call(c2op_negate_gradient, x, out);
+  return unary_call(c2op_negate_gradient_ex, x, out);
+}
+
+static PyObject *py_set_num_threads(PyObject *self, PyObject *arg) {
+  (void)self;
+  const long n = PyLong_AsLong(arg);
+  if (n == -1 && PyErr_Occurred()) return NULL;
+  if (n < 0 || n > MAX_THREADS_SETTING) {
+    PyErr_Format(PyExc_ValueError, "num_threads: %ld is out of range [0, %d] (0 = automatic)", n,
+                 MAX_THREADS_SETTING);
+    return NULL;
+  }
+  if (n > 0 && contexts[n] == NULL) {
+    c2op_context *ctx = NULL;
+    c2op_status st = c2op_context_create(&ctx);
+    if (st == C2OP_OK) st = c2op_context_set_num_threads(ctx, (int32_t)n);
+    if (st != C2OP_OK) {
+      c2op_context_destroy(ctx);
+      return raise_status(st);
+    }
+    contexts[n] = ctx;
+  }
+  current_ctx = n > 0 ? contexts[n] : NULL;
+  current_threads = (int)n;
+  Py_RETURN_NONE;
+}
+
+static PyObject *py_get_num_threads(PyObject *self, PyObject *noargs) {
+  (void)self;
+  (void)noargs;
+  return PyLong_FromLong(current_threads);
 }
 
 static PyObject *py_set_alloc_hook(PyObject *self, PyObject *fn) {
@@ -918,30 +958,53 @@ static int register_ones_like(void) {
 /* Workspace                                                                 */
 /* ------------------------------------------------------------------------ */
 
+/* A c2op workspace belongs to one thread at a time, but its calls run
+ * without the GIL: each Workspace has a lock, taken and released inside
+ * the GIL-free block (never held while waiting for the GIL, so no
+ * deadlock). */
 typedef struct {
   PyObject_HEAD c2op_workspace *ws;
+  PyThread_type_lock lock;
 } WorkspaceObject;
+
+#define WS_LOCKED(self, ...)                                                                    \
+  do {                                                                                         \
+    Py_BEGIN_ALLOW_THREADS PyThread_acquire_lock((self)->lock, WAIT_LOCK);                     \
+    __VA_ARGS__;                                                                               \
+    PyThread_release_lock((self)->lock);                                                       \
+    Py_END_ALLOW_THREADS                                                                       \
+  } while (0)
 
 static int ws_init(WorkspaceObject *self, PyObject *args, PyObject *kw) {
   static char *kwlist[] = {NULL};
   if (!PyArg_ParseTupleAndKeywords(args, kw, "", kwlist)) return -1;
-  c2op_workspace_destroy(self->ws);
-  self->ws = NULL;
-  const c2op_status st = c2op_workspace_create(&self->ws);
+  if (self->lock == NULL) {
+    self->lock = PyThread_allocate_lock();
+    if (self->lock == NULL) {
+      PyErr_NoMemory();
+      return -1;
+    }
+  }
+  c2op_workspace *fresh = NULL;
+  const c2op_status st = c2op_workspace_create(&fresh);
   if (st != C2OP_OK) {
     raise_status(st);
     return -1;
   }
+  c2op_workspace *old = NULL;
+  WS_LOCKED(self, (old = self->ws, self->ws = fresh));
+  c2op_workspace_destroy(old);
   return 0;
 }
 
 static void ws_dealloc(WorkspaceObject *self) {
   c2op_workspace_destroy(self->ws);
+  if (self->lock != NULL) PyThread_free_lock(self->lock);
   Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 static int ws_ready(WorkspaceObject *self) {
-  if (self->ws != NULL) return 0;
+  if (self->ws != NULL && self->lock != NULL) return 0;
   PyErr_SetString(PyExc_RuntimeError, "Workspace was not initialised");
   return -1;
 }
@@ -958,9 +1021,7 @@ static PyObject *ws_feed(WorkspaceObject *self, PyObject *args) {
   if (kind < 0 || view_any(obj, kind, "blob", 0, &v) < 0) return NULL;
   const c2op_device_option dev = {dev_type, dev_id};
   c2op_status st;
-  Py_BEGIN_ALLOW_THREADS
-  st = c2op_workspace_feed_on(self->ws, name, &v.t, &dev);
-  Py_END_ALLOW_THREADS
+  WS_LOCKED(self, st = c2op_workspace_feed_on(self->ws, name, &v.t, &dev));
   view_release(&v);
   if (st != C2OP_OK) return raise_status(st);
   Py_RETURN_NONE;
@@ -989,27 +1050,37 @@ static int numpy_type_of(DLDataType t) {
 static PyObject *ws_fetch(WorkspaceObject *self, PyObject *arg) {
   const char *name = PyUnicode_AsUTF8(arg);
   if (name == NULL || ws_ready(self) < 0) return NULL;
-  const DLTensor *t = NULL;
-  c2op_status st = c2op_workspace_fetch(self->ws, name, &t);
+  /* The blob's type first (copied out under the lock), then an array of
+   * it, then the copy: fetch_copy checks the type again, so a blob
+   * replaced in between is an error, not a torn read. */
+  DLDataType dtype = {0, 0, 0};
+  int ndim = 0;
+  npy_intp dims[C2OP_MAX_NDIM];
+  c2op_status st;
+  WS_LOCKED(self, {
+    const DLTensor *t = NULL;
+    st = c2op_workspace_fetch(self->ws, name, &t);
+    if (st == C2OP_OK) {
+      dtype = t->dtype;
+      ndim = t->ndim;
+      for (int i = 0; i < t->ndim; i++) dims[i] = (npy_intp)t->shape[i];
+    }
+  });
   if (st != C2OP_OK) return raise_status(st);
-  const int type = numpy_type_of(t->dtype);
+  const int type = numpy_type_of(dtype);
   if (type < 0) {
     PyErr_Format(PyExc_TypeError, "blob %s: dtype (code %d, %d bits) has no NumPy equivalent",
-                 name, (int)t->dtype.code, (int)t->dtype.bits);
+                 name, (int)dtype.code, (int)dtype.bits);
     return NULL;
   }
-  npy_intp dims[C2OP_MAX_NDIM];
-  for (int i = 0; i < t->ndim; i++) dims[i] = (npy_intp)t->shape[i];
-  PyArrayObject *a = (PyArrayObject *)PyArray_SimpleNew(t->ndim, dims, type);
+  PyArrayObject *a = (PyArrayObject *)PyArray_SimpleNew(ndim, dims, type);
   if (a == NULL) return NULL;
   tensor_view v;
   if (view_numpy(a, "fetched", 1, &v) < 0) {
     Py_DECREF(a);
     return NULL;
   }
-  Py_BEGIN_ALLOW_THREADS
-  st = c2op_workspace_fetch_copy(self->ws, name, &v.t);
-  Py_END_ALLOW_THREADS
+  WS_LOCKED(self, st = c2op_workspace_fetch_copy(self->ws, name, &v.t));
   if (st != C2OP_OK) {
     Py_DECREF(a);
     return raise_status(st);
@@ -1020,32 +1091,41 @@ static PyObject *ws_fetch(WorkspaceObject *self, PyObject *arg) {
 static PyObject *ws_has(WorkspaceObject *self, PyObject *arg) {
   const char *name = PyUnicode_AsUTF8(arg);
   if (name == NULL || ws_ready(self) < 0) return NULL;
-  return PyBool_FromLong(c2op_workspace_has_blob(self->ws, name));
+  int has = 0;
+  WS_LOCKED(self, has = c2op_workspace_has_blob(self->ws, name));
+  return PyBool_FromLong(has);
 }
 
 static PyObject *ws_blobs(WorkspaceObject *self, PyObject *noargs) {
   (void)noargs;
   if (ws_ready(self) < 0) return NULL;
-  const int32_t n = c2op_workspace_num_blobs(self->ws);
-  PyObject *list = PyList_New(n);
-  if (list == NULL) return NULL;
-  for (int32_t i = 0; i < n; i++) {
-    const char *name = NULL;
-    const c2op_status st = c2op_workspace_blob_name(self->ws, i, &name);
-    PyObject *s = st == C2OP_OK ? PyUnicode_FromString(name) : raise_status(st);
-    if (s == NULL) {
-      Py_DECREF(list);
-      return NULL;
+  /* Names are copied out under the lock, then made into str. */
+  char **names = NULL;
+  int32_t n = 0;
+  c2op_status st = C2OP_OK;
+  WS_LOCKED(self, {
+    n = c2op_workspace_num_blobs(self->ws);
+    names = calloc(n > 0 ? (size_t)n : 1, sizeof *names);
+    if (names == NULL) st = C2OP_ERR_OUT_OF_MEMORY;
+    for (int32_t i = 0; i < n && st == C2OP_OK; i++) {
+      const char *blob = NULL;
+      st = c2op_workspace_blob_name(self->ws, i, &blob);
+      if (st == C2OP_OK && (names[i] = strdup(blob)) == NULL) st = C2OP_ERR_OUT_OF_MEMORY;
     }
-    PyList_SET_ITEM(list, i, s);
-  }
+  });
+  PyObject *list = NULL;
+  if (st == C2OP_OK) list = strings_to_list(names, n);
+  else if (st == C2OP_ERR_OUT_OF_MEMORY) PyErr_NoMemory();
+  else raise_status(st);
+  if (names != NULL) free_strings(names, n);
   return list;
 }
 
 static PyObject *ws_remove(WorkspaceObject *self, PyObject *arg) {
   const char *name = PyUnicode_AsUTF8(arg);
   if (name == NULL || ws_ready(self) < 0) return NULL;
-  const c2op_status st = c2op_workspace_remove(self->ws, name);
+  c2op_status st;
+  WS_LOCKED(self, st = c2op_workspace_remove(self->ws, name));
   if (st != C2OP_OK) return raise_status(st);
   Py_RETURN_NONE;
 }
@@ -1056,9 +1136,8 @@ static PyObject *ws_run_op(WorkspaceObject *self, PyObject *tup) {
   c2op_op_def *def = op_def_from_tuple(tup);
   if (def == NULL) return NULL;
   c2op_status st;
-  Py_BEGIN_ALLOW_THREADS
-  st = c2op_workspace_run_op(self->ws, NULL, def);
-  Py_END_ALLOW_THREADS
+  const c2op_context *ctx = current_ctx;
+  WS_LOCKED(self, st = c2op_workspace_run_op(self->ws, ctx, def));
   c2op_op_def_destroy(def);
   if (st != C2OP_OK) return raise_status(st);
   Py_RETURN_NONE;
@@ -1070,9 +1149,8 @@ static PyObject *ws_run_net(WorkspaceObject *self, PyObject *text) {
   c2op_net *net = net_from_text_obj(text);
   if (net == NULL) return NULL;
   c2op_status st;
-  Py_BEGIN_ALLOW_THREADS
-  st = c2op_workspace_run_net(self->ws, NULL, net);
-  Py_END_ALLOW_THREADS
+  const c2op_context *ctx = current_ctx;
+  WS_LOCKED(self, st = c2op_workspace_run_net(self->ws, ctx, net));
   c2op_net_destroy(net);
   if (st != C2OP_OK) return raise_status(st);
   Py_RETURN_NONE;
@@ -1125,6 +1203,12 @@ static PyMethodDef module_methods[] = {
      METH_FASTCALL | METH_KEYWORDS,
      "negate_gradient(x, out=None) -> y = x (Caffe2 NegateGradient's forward: a copy;\n"
      "its gradient negates). Same arguments and errors as negative()."},
+    {"set_num_threads", py_set_num_threads, METH_O,
+     "set_num_threads(n): CPU threads each kernel call may use from now on; 1 keeps every\n"
+     "call on the calling thread, 0 (the default) is the library's automatic choice\n"
+     "(C2OP_NUM_THREADS if set, else the CPU count; small tensors always run on one)."},
+    {"get_num_threads", py_get_num_threads, METH_NOARGS,
+     "get_num_threads() -> the setting of set_num_threads (0 = automatic)."},
     {"_set_alloc_hook", py_set_alloc_hook, METH_O, NULL},
     {"net_to_text", py_net_to_text, METH_VARARGS,
      "net_to_text(name, ops, external_inputs, external_outputs) -> NetDef text."},

@@ -180,3 +180,37 @@ def test_workspace_blobs_and_errors():
     with pytest.raises(AttributeError):
         core.Net("n").NoSuchOp(["X"], ["Y"])
     assert workspace.ResetWorkspace() and workspace.Blobs() == []
+
+
+def test_one_workspace_from_several_python_threads():
+    # Workspace calls run without the GIL; the Workspace's lock keeps them
+    # one at a time, so concurrent feeds, runs and fetches stay consistent.
+    import threading
+
+    workspace.ResetWorkspace()
+    errors = []
+
+    def work(i):
+        try:
+            # new blob names every round: the blob table grows and moves
+            # while other threads' copies and kernels run
+            x = np.full((256, 1024), float(i), np.float32)
+            for r in range(30):
+                workspace.FeedBlob("T%d_%d" % (i, r), x[:1])
+                workspace.FeedBlob("X%d" % i, x)
+                workspace.RunOperatorOnce(core.CreateOperator("Negative", ["X%d" % i], ["Y%d" % i]))
+                np.testing.assert_array_equal(workspace.FetchBlob("Y%d" % i), -x)
+                workspace.Blobs()
+        except Exception as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(workspace.Blobs()) == sorted(["X%d" % i for i in range(4)]
+                                               + ["Y%d" % i for i in range(4)]
+                                               + ["T%d_%d" % (i, r) for i in range(4)
+                                                  for r in range(30)])

@@ -272,3 +272,45 @@ def test_large_threaded_sizes(rng):
     out = np.empty_like(x)
     c2op.negative(x, out=out)
     assert same_bits(out, expected_negative(x))
+
+
+def test_num_threads_setting(rng):
+    x = random_array(rng, np.float32, 3 << 20)  # 12 MiB: threaded when allowed
+    want = expected_negative(x)
+    assert c2op.get_num_threads() == 0
+    try:
+        for n in (1, 2, 3, 0):
+            c2op.set_num_threads(n)
+            assert c2op.get_num_threads() == n
+            assert same_bits(c2op.negative(x), want)
+        with pytest.raises(ValueError):
+            c2op.set_num_threads(-1)
+        with pytest.raises(ValueError):
+            c2op.set_num_threads(100000)
+    finally:
+        c2op.set_num_threads(0)
+
+
+def test_python_threads_call_concurrently(rng):
+    # The GIL is released during the kernel: calls from several Python
+    # threads overlap, each with its own arrays, all results right.
+    import threading
+
+    xs = [random_array(rng, dt, 1 << 19) for dt in (np.float32, np.int16, np.float64, np.uint8)]
+    outs = [np.empty_like(x) for x in xs]
+    errors = []
+
+    def work(i):
+        try:
+            for _ in range(20):
+                c2op.negative(xs[i], out=outs[i])
+                assert same_bits(outs[i], expected_negative(xs[i]))
+        except Exception as e:  # reported by the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(xs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
