@@ -3,8 +3,13 @@
 
 For each size, from 16 elements to 1 GiB per tensor, it times
   numpy   numpy.negative(x, out=y)          (single-threaded ufunc)
-  c2op    c2op.negative(x, out=y)           (the library's thread pool and
-                                             streaming stores; C2OP_NUM_THREADS)
+  c2op    c2op.negative(x, out=y)           (the package default: one thread below
+                                             64 MiB, the library's thread pool and
+                                             streaming stores above)
+  c2op 1 thread, c2op lib threads           (set_num_threads(1) / (0) around the
+                                             call: one thread / the library's own
+                                             choice at every size; from 256 KiB,
+                                             "out" mode)
   torch   torch.neg(tx, out=ty)             (torch.set_num_threads(cpu count);
                                              tx, ty share x's and y's memory)
   c2op/torch  c2op.negative(tx, out=ty)     (c2op on torch tensors: DLPack)
@@ -45,6 +50,10 @@ except ImportError:  # PyTorch is optional: its columns are left out
 FULL_SIZES = "64,256,1K,4K,16K,64K,256K,1M,4M,16M,64M,256M,1G"
 QUICK_SIZES = "64,1K,16K,256K,4M,64M,256M"
 BIG = 64 << 20  # "64 MiB and up": where the 1.3x target applies
+# From here on (the library's default C2OP_PARALLEL_MIN_BYTES) "out" rows
+# also time c2op on one thread (c2op.set_num_threads(1) around the call:
+# two calls of about 0.1 us, nothing against a call of 20 us or more).
+ONE_THREAD_FROM = 256 << 10
 
 
 def parse_size(s):
@@ -95,11 +104,26 @@ def make_x(dtype, n):
     return np.resize(pattern, n)
 
 
+def c2op_one_thread(x, y):
+    c2op.set_num_threads(1)
+    c2op.negative(x, out=y)
+    c2op.set_num_threads(None)  # back to the package default
+
+
+def c2op_library_threads(x, y):
+    c2op.set_num_threads(0)
+    c2op.negative(x, out=y)
+    c2op.set_num_threads(None)
+
+
 def candidates(mode, x, y, tx, ty):
     c = {}
     if mode == "out":
         c["numpy"] = lambda: np.negative(x, out=y)
         c["c2op"] = lambda: c2op.negative(x, out=y)
+        if x.nbytes >= ONE_THREAD_FROM:
+            c["c2op 1 thread"] = lambda: c2op_one_thread(x, y)
+            c["c2op lib threads"] = lambda: c2op_library_threads(x, y)
         if tx is not None:
             c["torch"] = lambda: torch.neg(tx, out=ty)
             c["c2op/torch"] = lambda: c2op.negative(tx, out=ty)
@@ -261,6 +285,10 @@ def markdown(info, over, rows, verdicts):
                        % (dtype, title))
             head = "| size | NumPy | c2op | c2op / NumPy |"
             sep = "|---|---|---|---|"
+            one = mode == "out" and any("c2op 1 thread" in r["seconds"] for r in rr)
+            if one:
+                head += " c2op 1 thread | c2op library threads |"
+                sep += "---|---|"
             if has_torch:
                 head += " PyTorch | c2op on torch | c2op / PyTorch |"
                 sep += "---|---|---|"
@@ -271,6 +299,13 @@ def markdown(info, over, rows, verdicts):
                 line = "| %s | %.3g (%.2f) | %.3g (%.2f) | **%.2f** |" % (
                     fmt_size(r["bytes"]), s["numpy"] * 1e6, g["numpy"], s["c2op"] * 1e6,
                     g["c2op"], r["c2op_over_numpy"])
+                if one:
+                    if "c2op 1 thread" in s:
+                        line += " %.3g (%.2f) | %.3g (%.2f) |" % (
+                            s["c2op 1 thread"] * 1e6, g["c2op 1 thread"],
+                            s["c2op lib threads"] * 1e6, g["c2op lib threads"])
+                    else:
+                        line += " | |"
                 if has_torch and "torch" in s:
                     line += " %.3g (%.2f) | %.3g (%.2f) | %.2f |" % (
                         s["torch"] * 1e6, g["torch"], s["c2op/torch"] * 1e6, g["c2op/torch"],

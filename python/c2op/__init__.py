@@ -13,10 +13,12 @@ __dlpack__ (PyTorch, CuPy, JAX) or the buffer protocol. The result is of the
 input's kind. See docs/PYTHON.md.
 """
 from . import _c2op
-from ._c2op import get_num_threads, negate_gradient, negative, set_num_threads
+from ._c2op import (get_num_threads, negate_gradient, negative, parallel_min_bytes,
+                    set_num_threads)
 
 __version__ = _c2op.build_info()["version"]
-__all__ = ["negative", "negate_gradient", "set_num_threads", "get_num_threads", "schema",
+__all__ = ["negative", "negate_gradient", "set_num_threads", "get_num_threads",
+           "parallel_min_bytes", "schema",
            "schemas", "build_info", "OpSchema"]
 
 

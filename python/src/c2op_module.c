@@ -238,14 +238,58 @@ static int view_any(PyObject *obj, int kind, const char *name, int writable, ten
 
 typedef c2op_status (*unary_fn)(const c2op_context *ctx, const DLTensor *x, DLTensor *y);
 
-/* The context of every kernel call: NULL (the library's automatic thread
- * count) until set_num_threads(n > 0). Contexts are made once per count
- * and never changed or freed, so a kernel running without the GIL never
- * sees its context change under it. */
+/* Threads. set_num_threads(n): n > 0 runs every kernel call with n
+ * threads, 0 with the library's automatic choice (NULL context). The
+ * package default (None) runs tensors smaller than parallel_min_bytes on
+ * the calling thread and larger ones with the library's choice: on the
+ * 2-vCPU development machine the library's pool (from 256 KiB) made calls
+ * of 256 KiB to 4 MiB 1.1-2.6x slower than one thread whenever the other
+ * vCPU was busy, and paid off from about 64 MiB (docs/PERFORMANCE.md,
+ * "Python"). C2OP_PY_PARALLEL_MIN_BYTES overrides the threshold.
+ * Contexts are made once per count and never changed or freed, so a kernel
+ * running without the GIL never sees its context change under it. */
 #define MAX_THREADS_SETTING 1024
+#define DEFAULT_PARALLEL_MIN_BYTES ((int64_t)64 << 20)
 static c2op_context *contexts[MAX_THREADS_SETTING + 1];
-static const c2op_context *current_ctx = NULL;
-static int current_threads = 0;
+static const c2op_context *current_ctx = NULL; /* when current_threads >= 0 */
+static int current_threads = -1;                /* -1: the package default */
+static int64_t parallel_min_bytes = DEFAULT_PARALLEL_MIN_BYTES;
+
+static int64_t tensor_bytes(const DLTensor *t) {
+  int64_t n = ((int64_t)t->dtype.bits * t->dtype.lanes + 7) / 8;
+  for (int32_t i = 0; i < t->ndim; i++) {
+    if (t->shape[i] <= 0) return 0;
+    if (n > INT64_MAX / t->shape[i]) return INT64_MAX;
+    n *= t->shape[i];
+  }
+  return n;
+}
+
+/* The context of a kernel call on x. */
+static const c2op_context *context_for(const DLTensor *x) {
+  if (current_threads >= 0) return current_ctx;
+  return tensor_bytes(x) >= parallel_min_bytes ? NULL : contexts[1];
+}
+
+/* The context for workspace calls (sizes unknown beforehand). */
+static const c2op_context *workspace_context(void) {
+  return current_threads >= 0 ? current_ctx : NULL;
+}
+
+static c2op_context *context_with(long n) {
+  if (contexts[n] == NULL) {
+    c2op_context *ctx = NULL;
+    c2op_status st = c2op_context_create(&ctx);
+    if (st == C2OP_OK) st = c2op_context_set_num_threads(ctx, (int32_t)n);
+    if (st != C2OP_OK) {
+      c2op_context_destroy(ctx);
+      raise_status(st);
+      return NULL;
+    }
+    contexts[n] = ctx;
+  }
+  return contexts[n];
+}
 
 /* Python's allocator for outputs of __dlpack__ inputs (set from
  * c2op/__init__.py): alloc_like(x) -> a new array of x's kind. */
@@ -253,7 +297,7 @@ static PyObject *alloc_like_hook = NULL;
 
 static c2op_status run_unary(unary_fn fn, const DLTensor *x, DLTensor *y) {
   c2op_status st;
-  const c2op_context *ctx = current_ctx;
+  const c2op_context *ctx = context_for(x);
   Py_BEGIN_ALLOW_THREADS
   st = fn(ctx, x, y);
   Py_END_ALLOW_THREADS
@@ -383,24 +427,23 @@ static PyObject *py_negate_gradient(PyObject *self, PyObject *const *args, Py_ss
 
 static PyObject *py_set_num_threads(PyObject *self, PyObject *arg) {
   (void)self;
+  if (arg == Py_None) {
+    current_threads = -1;
+    current_ctx = NULL;
+    Py_RETURN_NONE;
+  }
   const long n = PyLong_AsLong(arg);
   if (n == -1 && PyErr_Occurred()) return NULL;
   if (n < 0 || n > MAX_THREADS_SETTING) {
-    PyErr_Format(PyExc_ValueError, "num_threads: %ld is out of range [0, %d] (0 = automatic)", n,
-                 MAX_THREADS_SETTING);
+    PyErr_Format(PyExc_ValueError,
+                 "num_threads: %ld is out of range [0, %d] (0 = the library's automatic "
+                 "choice, None = the package default)",
+                 n, MAX_THREADS_SETTING);
     return NULL;
   }
-  if (n > 0 && contexts[n] == NULL) {
-    c2op_context *ctx = NULL;
-    c2op_status st = c2op_context_create(&ctx);
-    if (st == C2OP_OK) st = c2op_context_set_num_threads(ctx, (int32_t)n);
-    if (st != C2OP_OK) {
-      c2op_context_destroy(ctx);
-      return raise_status(st);
-    }
-    contexts[n] = ctx;
-  }
-  current_ctx = n > 0 ? contexts[n] : NULL;
+  const c2op_context *ctx = NULL;
+  if (n > 0 && (ctx = context_with(n)) == NULL) return NULL;
+  current_ctx = ctx;
   current_threads = (int)n;
   Py_RETURN_NONE;
 }
@@ -408,7 +451,14 @@ static PyObject *py_set_num_threads(PyObject *self, PyObject *arg) {
 static PyObject *py_get_num_threads(PyObject *self, PyObject *noargs) {
   (void)self;
   (void)noargs;
+  if (current_threads < 0) Py_RETURN_NONE;
   return PyLong_FromLong(current_threads);
+}
+
+static PyObject *py_parallel_min_bytes(PyObject *self, PyObject *noargs) {
+  (void)self;
+  (void)noargs;
+  return PyLong_FromLongLong(parallel_min_bytes);
 }
 
 static PyObject *py_set_alloc_hook(PyObject *self, PyObject *fn) {
@@ -1136,7 +1186,7 @@ static PyObject *ws_run_op(WorkspaceObject *self, PyObject *tup) {
   c2op_op_def *def = op_def_from_tuple(tup);
   if (def == NULL) return NULL;
   c2op_status st;
-  const c2op_context *ctx = current_ctx;
+  const c2op_context *ctx = workspace_context();
   WS_LOCKED(self, st = c2op_workspace_run_op(self->ws, ctx, def));
   c2op_op_def_destroy(def);
   if (st != C2OP_OK) return raise_status(st);
@@ -1149,7 +1199,7 @@ static PyObject *ws_run_net(WorkspaceObject *self, PyObject *text) {
   c2op_net *net = net_from_text_obj(text);
   if (net == NULL) return NULL;
   c2op_status st;
-  const c2op_context *ctx = current_ctx;
+  const c2op_context *ctx = workspace_context();
   WS_LOCKED(self, st = c2op_workspace_run_net(self->ws, ctx, net));
   c2op_net_destroy(net);
   if (st != C2OP_OK) return raise_status(st);
@@ -1204,11 +1254,15 @@ static PyMethodDef module_methods[] = {
      "negate_gradient(x, out=None) -> y = x (Caffe2 NegateGradient's forward: a copy;\n"
      "its gradient negates). Same arguments and errors as negative()."},
     {"set_num_threads", py_set_num_threads, METH_O,
-     "set_num_threads(n): CPU threads each kernel call may use from now on; 1 keeps every\n"
-     "call on the calling thread, 0 (the default) is the library's automatic choice\n"
-     "(C2OP_NUM_THREADS if set, else the CPU count; small tensors always run on one)."},
+     "set_num_threads(n): CPU threads each kernel call may use from now on. n >= 1: that\n"
+     "many (1 keeps every call on the calling thread); 0: the library's automatic choice\n"
+     "for every size (C2OP_NUM_THREADS if set, else the CPU count, from its\n"
+     "C2OP_PARALLEL_MIN_BYTES on); None (the default): one thread below\n"
+     "parallel_min_bytes() (64 MiB; C2OP_PY_PARALLEL_MIN_BYTES), the library's choice above."},
     {"get_num_threads", py_get_num_threads, METH_NOARGS,
-     "get_num_threads() -> the setting of set_num_threads (0 = automatic)."},
+     "get_num_threads() -> the setting of set_num_threads (None = the package default)."},
+    {"parallel_min_bytes", py_parallel_min_bytes, METH_NOARGS,
+     "parallel_min_bytes() -> the size from which the package default uses threads."},
     {"_set_alloc_hook", py_set_alloc_hook, METH_O, NULL},
     {"net_to_text", py_net_to_text, METH_VARARGS,
      "net_to_text(name, ops, external_inputs, external_outputs) -> NetDef text."},
@@ -1234,6 +1288,13 @@ PyMODINIT_FUNC PyInit__c2op(void) {
   import_array();
   if (PyType_Ready(&WorkspaceType) < 0) return NULL;
   if (register_ones_like() < 0) return NULL;
+  if (context_with(1) == NULL) return NULL;
+  const char *env = getenv("C2OP_PY_PARALLEL_MIN_BYTES");
+  if (env != NULL && *env != '\0') {
+    char *end = NULL;
+    const long long v = strtoll(env, &end, 10);
+    if (end != NULL && *end == '\0' && v >= 0) parallel_min_bytes = v;
+  }
   PyObject *m = PyModule_Create(&module_def);
   if (m == NULL) return NULL;
   Py_INCREF(&WorkspaceType);

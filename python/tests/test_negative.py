@@ -277,9 +277,10 @@ def test_large_threaded_sizes(rng):
 def test_num_threads_setting(rng):
     x = random_array(rng, np.float32, 3 << 20)  # 12 MiB: threaded when allowed
     want = expected_negative(x)
-    assert c2op.get_num_threads() == 0
+    assert c2op.get_num_threads() is None  # the package default
+    assert c2op.parallel_min_bytes() == 64 << 20
     try:
-        for n in (1, 2, 3, 0):
+        for n in (1, 2, 3, 0, None):
             c2op.set_num_threads(n)
             assert c2op.get_num_threads() == n
             assert same_bits(c2op.negative(x), want)
@@ -287,8 +288,10 @@ def test_num_threads_setting(rng):
             c2op.set_num_threads(-1)
         with pytest.raises(ValueError):
             c2op.set_num_threads(100000)
+        with pytest.raises(TypeError):
+            c2op.set_num_threads("2")
     finally:
-        c2op.set_num_threads(0)
+        c2op.set_num_threads(None)
 
 
 def test_python_threads_call_concurrently(rng):
