@@ -317,3 +317,42 @@ def test_python_threads_call_concurrently(rng):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_gil_is_released_while_the_kernel_runs():
+    # With a huge switch interval, another Python thread can run only when
+    # this one releases the GIL: it counts during a kernel call exactly when
+    # c2op releases the GIL around the kernel (no timing is asserted: the
+    # count is zero either way unless the GIL was let go).
+    import sys
+    import threading
+    import time
+
+    x = np.ones(16 << 20, np.float32)  # 64 MiB: a call of milliseconds
+    y = np.zeros_like(x)
+    counter = [0]
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            counter[0] += 1
+            time.sleep(0)  # hands the GIL back at once
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1000.0)
+    t = threading.Thread(target=spin)
+    try:
+        t.start()
+        during = []
+        for _ in range(50):
+            before = counter[0]
+            c2op.negative(x, out=y)
+            during.append(counter[0] - before)
+            if during[-1] > 0:
+                break
+    finally:
+        stop.set()
+        t.join()
+        sys.setswitchinterval(old)
+    assert max(during) > 0, during
+    assert y[0] == -1.0
