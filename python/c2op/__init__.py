@@ -51,7 +51,8 @@ class OpSchema:
 def _alloc_like(x):
     """A new, uninitialised array like x, of x's kind (outputs of
     __dlpack__ inputs). PyTorch and CuPy allocate their own; anything else
-    gets NumPy memory handed back through the input library's from_dlpack."""
+    gets NumPy memory, handed back through the input's library's from_dlpack
+    when it has one (JAX: jax.dlpack.from_dlpack), else as a NumPy array."""
     mod = type(x).__module__.split(".")[0]
     if mod == "torch":
         import torch
@@ -61,16 +62,16 @@ def _alloc_like(x):
         import cupy
 
         return cupy.empty_like(x)
-    import importlib
+    import sys
 
     import numpy
 
     try:
         y = numpy.empty(tuple(x.shape), dtype=numpy.dtype(str(x.dtype)))
-    except TypeError as e:
-        raise TypeError("out: cannot allocate an output like %s (dtype %s); pass out="
-                        % (type(x).__name__, x.dtype)) from e
-    lib = importlib.import_module(mod)
+    except (AttributeError, TypeError) as e:
+        raise TypeError("out: cannot allocate an output like %s; pass out="
+                        % type(x).__name__) from e
+    lib = sys.modules.get(mod)
     from_dlpack = getattr(lib, "from_dlpack", None) or getattr(
         getattr(lib, "dlpack", None), "from_dlpack", None)
     return from_dlpack(y) if from_dlpack is not None else y

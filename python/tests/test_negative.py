@@ -356,3 +356,38 @@ def test_gil_is_released_while_the_kernel_runs():
         sys.setswitchinterval(old)
     assert max(during) > 0, during
     assert y[0] == -1.0
+
+
+class DLPackOnly:
+    """An array that speaks only DLPack (like a foreign library's), backed
+    by a NumPy array: exercises the DLPack path without PyTorch."""
+
+    def __init__(self, a):
+        self._a = a
+        self.shape = a.shape
+        self.dtype = a.dtype
+
+    def __dlpack__(self, stream=None):
+        return self._a.__dlpack__()
+
+    def __dlpack_device__(self):
+        return self._a.__dlpack_device__()
+
+
+def test_any_dlpack_producer(rng):
+    a = random_array(rng, np.float64, (40, 30))[::2, ::-3]
+    y = c2op.negative(DLPackOnly(a))  # no from_dlpack in its module: a NumPy array
+    assert isinstance(y, np.ndarray) and same_bits(y, expected_negative(a))
+    out = np.zeros(a.shape)
+    w = DLPackOnly(out)
+    assert c2op.negative(DLPackOnly(a), out=w) is w
+    assert same_bits(out, expected_negative(a))
+    g = DLPackOnly(a.copy())
+    c2op.negative(g, out=g)  # in place through two capsules of one array
+    assert same_bits(g._a, expected_negative(a))
+    with pytest.raises(ValueError, match="shape"):
+        c2op.negative(DLPackOnly(a), out=DLPackOnly(np.zeros((2, 2))))
+    ro = np.ones(3)
+    ro.flags.writeable = False  # NumPy refuses to export read-only arrays
+    with pytest.raises(TypeError, match="__dlpack__"):
+        c2op.negative(np.ones(3), out=DLPackOnly(ro))
