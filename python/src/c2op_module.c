@@ -243,7 +243,7 @@ typedef c2op_status (*unary_fn)(const c2op_context *ctx, const DLTensor *x, DLTe
  * package default (None) runs tensors smaller than parallel_min_bytes on
  * the calling thread and larger ones with the library's choice: on the
  * 2-vCPU development machine the library's pool (from 256 KiB) made calls
- * of 256 KiB to 4 MiB 1.1-2.6x slower than one thread whenever the other
+ * of 256 KiB to 4 MiB 1.1-2.9x slower than one thread whenever the other
  * vCPU was busy, and paid off from about 64 MiB (docs/PERFORMANCE.md,
  * "Python"). C2OP_PY_PARALLEL_MIN_BYTES overrides the threshold.
  * Contexts are made once per count and never changed or freed, so a kernel
