@@ -68,11 +68,12 @@ typedef struct {
   PyObject *keep; /* owned reference (capsule or array), or NULL */
 } tensor_view;
 
-static void view_release(tensor_view *v) { Py_CLEAR(v->keep); }
+static void view_release(tensor_view *v) {
+  Py_CLEAR(v->keep);
+}
 
 /* NumPy dtype -> DLPack dtype; -1 with TypeError for those c2op lacks. */
-static int dtype_from_numpy(PyArray_Descr *d, npy_intp elsize, const char *name,
-                            DLDataType *out) {
+static int dtype_from_numpy(PyArray_Descr *d, npy_intp elsize, const char *name, DLDataType *out) {
   int code = -1;
   const int bits = (int)elsize * 8;
   switch (d->kind) {
@@ -119,8 +120,8 @@ static int view_numpy(PyArrayObject *a, const char *name, int writable, tensor_v
   for (int i = 0; i < ndim; i++) {
     if (strides[i] % itemsize != 0) {
       PyErr_Format(PyExc_ValueError,
-                   "%s: stride %zd of dimension %d is not a multiple of the item size %zd",
-                   name, (Py_ssize_t)strides[i], i, (Py_ssize_t)itemsize);
+                   "%s: stride %zd of dimension %d is not a multiple of the item size %zd", name,
+                   (Py_ssize_t)strides[i], i, (Py_ssize_t)itemsize);
       return -1;
     }
     v->shape[i] = dims[i];
@@ -149,8 +150,8 @@ static int view_dlpack(PyObject *obj, const char *name, tensor_view *v) {
     PyErr_Fetch(&type, &value, &tb);
     PyErr_NormalizeException(&type, &value, &tb);
     if (tb != NULL && value != NULL) PyException_SetTraceback(value, tb);
-    PyErr_Format(PyExc_TypeError, "%s: %.200s could not be exported through __dlpack__: %S",
-                 name, Py_TYPE(obj)->tp_name, value ? value : Py_None);
+    PyErr_Format(PyExc_TypeError, "%s: %.200s could not be exported through __dlpack__: %S", name,
+                 Py_TYPE(obj)->tp_name, value ? value : Py_None);
     PyObject *t2, *v2, *tb2;
     PyErr_Fetch(&t2, &v2, &tb2);
     PyErr_NormalizeException(&t2, &v2, &tb2);
@@ -169,8 +170,8 @@ static int view_dlpack(PyObject *obj, const char *name, tensor_view *v) {
   const DLTensor *src = &m->dl_tensor;
   if (src->ndim < 0 || src->ndim > C2OP_MAX_NDIM) {
     Py_DECREF(capsule);
-    PyErr_Format(PyExc_ValueError, "%s: %d dimensions, c2op takes at most %d", name,
-                 (int)src->ndim, C2OP_MAX_NDIM);
+    PyErr_Format(PyExc_ValueError, "%s: %d dimensions, c2op takes at most %d", name, (int)src->ndim,
+                 C2OP_MAX_NDIM);
     return -1;
   }
   v->t = *src;
@@ -207,9 +208,10 @@ static int arg_kind(PyObject *obj, const char *name) {
   if (PyArray_Check(obj)) return ARG_NUMPY;
   if (has_dlpack(obj)) return ARG_DLPACK;
   if (PyObject_CheckBuffer(obj)) return ARG_BUFFER;
-  PyErr_Format(PyExc_TypeError,
-               "%s: expected an array (an object with __dlpack__ or the buffer protocol), got %.200s",
-               name, Py_TYPE(obj)->tp_name);
+  PyErr_Format(
+      PyExc_TypeError,
+      "%s: expected an array (an object with __dlpack__ or the buffer protocol), got %.200s", name,
+      Py_TYPE(obj)->tp_name);
   return -1;
 }
 
@@ -252,7 +254,7 @@ typedef c2op_status (*unary_fn)(const c2op_context *ctx, const DLTensor *x, DLTe
 #define DEFAULT_PARALLEL_MIN_BYTES ((int64_t)64 << 20)
 static c2op_context *contexts[MAX_THREADS_SETTING + 1];
 static const c2op_context *current_ctx = NULL; /* when current_threads >= 0 */
-static int current_threads = -1;                /* -1: the package default */
+static int current_threads = -1;               /* -1: the package default */
 static int64_t parallel_min_bytes = DEFAULT_PARALLEL_MIN_BYTES;
 
 static int64_t tensor_bytes(const DLTensor *t) {
@@ -298,10 +300,8 @@ static PyObject *alloc_like_hook = NULL;
 static c2op_status run_unary(unary_fn fn, const DLTensor *x, DLTensor *y) {
   c2op_status st;
   const c2op_context *ctx = context_for(x);
-  Py_BEGIN_ALLOW_THREADS
-  st = fn(ctx, x, y);
-  Py_END_ALLOW_THREADS
-  return st;
+  Py_BEGIN_ALLOW_THREADS st = fn(ctx, x, y);
+  Py_END_ALLOW_THREADS return st;
 }
 
 /* The NumPy-in, NumPy-out path without an `out`: the common case, kept lean. */
@@ -309,8 +309,7 @@ static PyObject *unary_numpy_alloc(unary_fn fn, PyArrayObject *x) {
   tensor_view vx, vy;
   if (view_numpy(x, "x", 0, &vx) < 0) return NULL;
   Py_INCREF(PyArray_DESCR(x));
-  PyArrayObject *y =
-      (PyArrayObject *)PyArray_NewLikeArray(x, NPY_KEEPORDER, PyArray_DESCR(x), 0);
+  PyArrayObject *y = (PyArrayObject *)PyArray_NewLikeArray(x, NPY_KEEPORDER, PyArray_DESCR(x), 0);
   if (y == NULL) return NULL;
   if (view_numpy(y, "y", 1, &vy) < 0) {
     Py_DECREF(y);
@@ -380,8 +379,8 @@ static int parse_x_out(PyObject *const *args, Py_ssize_t nargs, PyObject *kwname
   *x = NULL;
   *out = NULL;
   if (nargs > 2) {
-    PyErr_Format(PyExc_TypeError, "%s() takes at most 2 positional arguments (%zd given)",
-                 fname, nargs);
+    PyErr_Format(PyExc_TypeError, "%s() takes at most 2 positional arguments (%zd given)", fname,
+                 nargs);
     return -1;
   }
   if (nargs >= 1) *x = args[0];
@@ -390,8 +389,10 @@ static int parse_x_out(PyObject *const *args, Py_ssize_t nargs, PyObject *kwname
   for (Py_ssize_t i = 0; i < nkw; i++) {
     PyObject *key = PyTuple_GET_ITEM(kwnames, i);
     PyObject **slot = NULL;
-    if (PyUnicode_CompareWithASCIIString(key, "out") == 0) slot = out;
-    else if (PyUnicode_CompareWithASCIIString(key, "x") == 0) slot = x;
+    if (PyUnicode_CompareWithASCIIString(key, "out") == 0)
+      slot = out;
+    else if (PyUnicode_CompareWithASCIIString(key, "x") == 0)
+      slot = x;
     if (slot == NULL) {
       PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", fname, key);
       return -1;
@@ -479,7 +480,8 @@ static PyObject *py_set_alloc_hook(PyObject *self, PyObject *fn) {
 /* Frees a NULL-terminated-by-count array of strings made by strings_from. */
 static void free_strings(char **s, Py_ssize_t n) {
   if (s == NULL) return;
-  for (Py_ssize_t i = 0; i < n; i++) free(s[i]);
+  for (Py_ssize_t i = 0; i < n; i++)
+    free(s[i]);
   free(s);
 }
 
@@ -519,8 +521,9 @@ static c2op_op_def *op_def_from_tuple(PyObject *tup) {
   const char *type, *name;
   PyObject *inputs, *outputs;
   int is_grad, dev_type, dev_id;
-  if (!PyArg_ParseTuple(tup, "ssOOpii;op def tuple (type, name, inputs, outputs, "
-                             "is_gradient_op, device_type, device_id)",
+  if (!PyArg_ParseTuple(tup,
+                        "ssOOpii;op def tuple (type, name, inputs, outputs, "
+                        "is_gradient_op, device_type, device_id)",
                         &type, &name, &inputs, &outputs, &is_grad, &dev_type, &dev_id))
     return NULL;
   char **in = NULL, **outs = NULL;
@@ -531,8 +534,8 @@ static c2op_op_def *op_def_from_tuple(PyObject *tup) {
     return NULL;
   }
   c2op_op_def *def = NULL;
-  c2op_status st = c2op_op_def_create(type, (int32_t)nin, (const char *const *)in,
-                                      (int32_t)nout, (const char *const *)outs, &def);
+  c2op_status st = c2op_op_def_create(type, (int32_t)nin, (const char *const *)in, (int32_t)nout,
+                                      (const char *const *)outs, &def);
   free_strings(in, nin);
   free_strings(outs, nout);
   if (st == C2OP_OK && name[0] != '\0') st = c2op_op_def_set_name(def, name);
@@ -678,8 +681,8 @@ static PyObject *py_net_from_text(PyObject *self, PyObject *text) {
     const int32_t n = pass ? c2op_net_num_external_outputs(net) : c2op_net_num_external_inputs(net);
     for (int32_t i = 0; i < n; i++) {
       const char *blob = NULL;
-      const c2op_status st = pass ? c2op_net_external_output(net, i, &blob)
-                                  : c2op_net_external_input(net, i, &blob);
+      const c2op_status st =
+          pass ? c2op_net_external_output(net, i, &blob) : c2op_net_external_input(net, i, &blob);
       if (st != C2OP_OK) {
         raise_status(st);
         goto done;
@@ -778,8 +781,8 @@ static PyObject *py_gradient_defs(PyObject *self, PyObject *args) {
   def = NULL;
   if (st != C2OP_OK) return raise_status(st);
   PyObject *ops = PyList_New(gradient->num_ops);
-  PyObject *in_grads = ops ? strings_to_list(gradient->input_grads, gradient->num_input_grads)
-                           : NULL;
+  PyObject *in_grads =
+      ops ? strings_to_list(gradient->input_grads, gradient->num_input_grads) : NULL;
   PyObject *result = NULL;
   if (ops != NULL && in_grads != NULL) {
     int32_t i = 0;
@@ -863,12 +866,12 @@ static PyObject *py_schema(PyObject *self, PyObject *arg) {
   return Py_BuildValue(
       "{s:s,s:i,s:i,s:i,s:i,s:N,s:z,s:z,s:z,s:N,s:z,s:N,s:N,s:N,s:N,s:N,s:N}", "name", s->name,
       "min_inputs", (int)s->min_inputs, "max_inputs", (int)s->max_inputs, "min_outputs",
-      (int)s->min_outputs, "max_outputs", (int)s->max_outputs, "inplace", inplace,
-      "inference", s->inference_name, "onnx_name", s->onnx_name, "onnx_note", s->onnx_note,
-      "dtypes", dtypes, "doc", s->doc, "input_names", names_list(s->input_names, nin),
-      "input_docs", names_list(s->input_docs, nin), "output_names",
-      names_list(s->output_names, nout), "output_docs", names_list(s->output_docs, nout),
-      "cpu_kernel", PyBool_FromLong(has_cpu), "cuda_kernel", PyBool_FromLong(has_cuda));
+      (int)s->min_outputs, "max_outputs", (int)s->max_outputs, "inplace", inplace, "inference",
+      s->inference_name, "onnx_name", s->onnx_name, "onnx_note", s->onnx_note, "dtypes", dtypes,
+      "doc", s->doc, "input_names", names_list(s->input_names, nin), "input_docs",
+      names_list(s->input_docs, nin), "output_names", names_list(s->output_names, nout),
+      "output_docs", names_list(s->output_docs, nout), "cpu_kernel", PyBool_FromLong(has_cpu),
+      "cuda_kernel", PyBool_FromLong(has_cuda));
 fail:
   Py_XDECREF(inplace);
   Py_XDECREF(dtypes);
@@ -915,7 +918,8 @@ static c2op_status ones_like_kernel(const c2op_context *ctx, int32_t num_inputs,
   for (int32_t i = 0; i < y->ndim; i++) {
     if (y->strides != NULL && y->shape[i] > 1) {
       int64_t expect = 1;
-      for (int32_t j = i + 1; j < y->ndim; j++) expect *= y->shape[j];
+      for (int32_t j = i + 1; j < y->ndim; j++)
+        expect *= y->shape[j];
       if (y->strides[i] != expect) return C2OP_ERR_INVALID_ARGUMENT;
     }
     n *= y->shape[i];
@@ -966,7 +970,8 @@ static c2op_status ones_like_kernel(const c2op_context *ctx, int32_t num_inputs,
   }
   if (size == 0 || size > sizeof one) return C2OP_ERR_UNSUPPORTED_DTYPE;
   unsigned char *p = (unsigned char *)y->data + y->byte_offset;
-  for (int64_t i = 0; i < n; i++) memcpy(p + (size_t)i * size, one, size);
+  for (int64_t i = 0; i < n; i++)
+    memcpy(p + (size_t)i * size, one, size);
   return C2OP_OK;
 }
 
@@ -1017,12 +1022,12 @@ typedef struct {
   PyThread_type_lock lock;
 } WorkspaceObject;
 
-#define WS_LOCKED(self, ...)                                                                    \
-  do {                                                                                         \
-    Py_BEGIN_ALLOW_THREADS PyThread_acquire_lock((self)->lock, WAIT_LOCK);                     \
-    __VA_ARGS__;                                                                               \
-    PyThread_release_lock((self)->lock);                                                       \
-    Py_END_ALLOW_THREADS                                                                       \
+#define WS_LOCKED(self, ...)                                                                       \
+  do {                                                                                             \
+    Py_BEGIN_ALLOW_THREADS PyThread_acquire_lock((self)->lock, WAIT_LOCK);                         \
+    __VA_ARGS__;                                                                                   \
+    PyThread_release_lock((self)->lock);                                                           \
+    Py_END_ALLOW_THREADS                                                                           \
   } while (0)
 
 static int ws_init(WorkspaceObject *self, PyObject *args, PyObject *kw) {
@@ -1082,14 +1087,22 @@ static int numpy_type_of(DLDataType t) {
   if (t.lanes != 1) return -1;
   switch (t.code) {
   case kDLInt:
-    return t.bits == 8 ? NPY_INT8 : t.bits == 16 ? NPY_INT16 : t.bits == 32 ? NPY_INT32
-         : t.bits == 64 ? NPY_INT64 : -1;
+    return t.bits == 8    ? NPY_INT8
+           : t.bits == 16 ? NPY_INT16
+           : t.bits == 32 ? NPY_INT32
+           : t.bits == 64 ? NPY_INT64
+                          : -1;
   case kDLUInt:
-    return t.bits == 8 ? NPY_UINT8 : t.bits == 16 ? NPY_UINT16 : t.bits == 32 ? NPY_UINT32
-         : t.bits == 64 ? NPY_UINT64 : -1;
+    return t.bits == 8    ? NPY_UINT8
+           : t.bits == 16 ? NPY_UINT16
+           : t.bits == 32 ? NPY_UINT32
+           : t.bits == 64 ? NPY_UINT64
+                          : -1;
   case kDLFloat:
-    return t.bits == 16 ? NPY_FLOAT16 : t.bits == 32 ? NPY_FLOAT32
-         : t.bits == 64 ? NPY_FLOAT64 : -1;
+    return t.bits == 16   ? NPY_FLOAT16
+           : t.bits == 32 ? NPY_FLOAT32
+           : t.bits == 64 ? NPY_FLOAT64
+                          : -1;
   case kDLComplex: return t.bits == 64 ? NPY_COMPLEX64 : t.bits == 128 ? NPY_COMPLEX128 : -1;
   case C2OP_DL_BOOL: return t.bits == 8 ? NPY_BOOL : -1;
   default: return -1;
@@ -1113,14 +1126,15 @@ static PyObject *ws_fetch(WorkspaceObject *self, PyObject *arg) {
     if (st == C2OP_OK) {
       dtype = t->dtype;
       ndim = t->ndim;
-      for (int i = 0; i < t->ndim; i++) dims[i] = (npy_intp)t->shape[i];
+      for (int i = 0; i < t->ndim; i++)
+        dims[i] = (npy_intp)t->shape[i];
     }
   });
   if (st != C2OP_OK) return raise_status(st);
   const int type = numpy_type_of(dtype);
   if (type < 0) {
-    PyErr_Format(PyExc_TypeError, "blob %s: dtype (code %d, %d bits) has no NumPy equivalent",
-                 name, (int)dtype.code, (int)dtype.bits);
+    PyErr_Format(PyExc_TypeError, "blob %s: dtype (code %d, %d bits) has no NumPy equivalent", name,
+                 (int)dtype.code, (int)dtype.bits);
     return NULL;
   }
   PyArrayObject *a = (PyArrayObject *)PyArray_SimpleNew(ndim, dims, type);
@@ -1164,9 +1178,12 @@ static PyObject *ws_blobs(WorkspaceObject *self, PyObject *noargs) {
     }
   });
   PyObject *list = NULL;
-  if (st == C2OP_OK) list = strings_to_list(names, n);
-  else if (st == C2OP_ERR_OUT_OF_MEMORY) PyErr_NoMemory();
-  else raise_status(st);
+  if (st == C2OP_OK)
+    list = strings_to_list(names, n);
+  else if (st == C2OP_ERR_OUT_OF_MEMORY)
+    PyErr_NoMemory();
+  else
+    raise_status(st);
   if (names != NULL) free_strings(names, n);
   return list;
 }
@@ -1279,8 +1296,14 @@ static PyMethodDef module_methods[] = {
 };
 
 static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "c2op._c2op", "c2op's C extension (see the c2op package).", -1,
-    module_methods,        NULL,         NULL,                                          NULL,
+    PyModuleDef_HEAD_INIT,
+    "c2op._c2op",
+    "c2op's C extension (see the c2op package).",
+    -1,
+    module_methods,
+    NULL,
+    NULL,
+    NULL,
     NULL,
 };
 
