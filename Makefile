@@ -134,3 +134,29 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(VALGRIND_BUILD)
+
+# The Python package (python/, issue #7): a venv over the system Python, so
+# that Debian's NumPy, pytest, dask, distributed, onnx (and torch, where
+# installed) are seen; `pip install ./python` builds libc2op with CMake and
+# the C extension against it; pytest runs python/tests. `make test` runs it.
+PYVENV     ?= $(BUILD)/pyvenv
+SYS_PYTHON ?= /usr/bin/python3
+
+.PHONY: python test-python bench-python
+
+python: deps
+	@sh scripts/install-python-deps.sh
+	@[ -x $(PYVENV)/bin/python ] || $(SYS_PYTHON) -m venv --system-site-packages $(PYVENV)
+	C2OP_BUILD_JOBS=$(JOBS) $(PYVENV)/bin/pip install -q --no-build-isolation --no-deps ./python
+
+test-python: python
+	$(PYVENV)/bin/python -m pytest -q -p no:cacheprovider python/tests
+
+test: test-python
+
+# c2op.negative against numpy.negative (and torch.neg) from 16 elements to
+# 1 GiB; the table goes to $(BENCH_OUT)/c2op_python.md (docs/PERFORMANCE.md).
+bench-python: python
+	@mkdir -p $(BENCH_OUT)
+	$(PYVENV)/bin/python bench/bench_c2op_python.py $(BENCH_FLAGS) \
+	  --json $(BENCH_OUT)/c2op_python.json --markdown $(BENCH_OUT)/c2op_python.md
