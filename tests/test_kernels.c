@@ -293,6 +293,73 @@ static void the_isa_in_use_is_available_and_dispatched(void) {
   printf("     ISA in use: %s\n", c2op_cpu_isa_name());
 }
 
+/* Dispatch hands out the table's kernel for each negation op and lane
+ * width, the scalar kernels for copy and the additions, and NULL wherever
+ * there is no kernel: lane widths other than 1, 2, 4, 8, a 1-byte sign
+ * flip, float additions on other than 4 or 8 bytes, an ISA not compiled in,
+ * an op or ISA value out of range. */
+static void dispatch_names_each_kernel_or_null(void) {
+  static const size_t widths[4] = {1, 2, 4, 8};
+  for (int isa = 0; isa < C2OP__ISA_COUNT; isa++) {
+    const c2op__isa i = (c2op__isa)isa;
+    const c2op__negate_kernels *t = c2op__cpu_negate_kernels(i);
+    for (int li = 0; li < 4; li++) {
+      const c2op__unary_kernel *neg = c2op__cpu_unary_kernel_isa(i, C2OP__UNARY_NEG_INT, widths[li]);
+      const c2op__unary_kernel *flip =
+          c2op__cpu_unary_kernel_isa(i, C2OP__UNARY_NEG_FLOAT, widths[li]);
+      CHECK(neg == (t ? t->neg[li] : NULL));
+      CHECK(flip == (t ? t->signflip[li] : NULL));
+    }
+    CHECK(c2op__cpu_unary_kernel_isa(i, C2OP__UNARY_NEG_FLOAT, 1) == NULL);
+    CHECK(c2op__cpu_unary_kernel_isa(i, C2OP__UNARY_NEG_INT, 3) == NULL);
+    CHECK(c2op__cpu_unary_kernel_isa(i, C2OP__UNARY_NEG_FLOAT, 16) == NULL);
+    /* Copy and the additions are the scalar ones on every ISA. */
+    static const struct {
+      c2op__unary_op op;
+      size_t lane;
+      const char *name; /* NULL: no kernel */
+    } others[] = {
+        {C2OP__UNARY_COPY, 0, "copy__scalar"},      {C2OP__UNARY_COPY, 16, "copy__scalar"},
+        {C2OP__UNARY_ADD_INT, 1, "x8_add__scalar"},  {C2OP__UNARY_ADD_INT, 2, "x16_add__scalar"},
+        {C2OP__UNARY_ADD_INT, 4, "x32_add__scalar"}, {C2OP__UNARY_ADD_INT, 8, "x64_add__scalar"},
+        {C2OP__UNARY_ADD_INT, 3, NULL},              {C2OP__UNARY_ADD_INT, 16, NULL},
+        {C2OP__UNARY_ADD_FLOAT, 4, "f32_add__scalar"}, {C2OP__UNARY_ADD_FLOAT, 8, "f64_add__scalar"},
+        {C2OP__UNARY_ADD_FLOAT, 2, NULL},            {C2OP__UNARY_ADD_HALF, 2, "f16_add__scalar"},
+        {C2OP__UNARY_ADD_BFLOAT, 2, "bf16_add__scalar"}, {(c2op__unary_op)99, 4, NULL},
+    };
+    for (size_t k = 0; k < sizeof others / sizeof others[0]; k++) {
+      const c2op__unary_kernel *got = c2op__cpu_unary_kernel_isa(i, others[k].op, others[k].lane);
+      if (!others[k].name) {
+        if (got)
+          TEST_FAIL_("isa %s op %d lane %zu: got %s, want none", c2op__isa_name(i),
+                     (int)others[k].op, others[k].lane, got->name);
+      } else if (!got) {
+        TEST_FAIL_("isa %s op %d lane %zu: no kernel, want %s", c2op__isa_name(i),
+                   (int)others[k].op, others[k].lane, others[k].name);
+      } else {
+        CHECK_EQ_STR(got->name, others[k].name);
+      }
+    }
+  }
+  /* Values out of range. */
+  CHECK(c2op__cpu_negate_kernels((c2op__isa)C2OP__ISA_COUNT) == NULL);
+  CHECK(c2op__cpu_unary_kernel_isa((c2op__isa)C2OP__ISA_COUNT, C2OP__UNARY_NEG_INT, 4) == NULL);
+  CHECK(!c2op__cpu_isa_available((c2op__isa)C2OP__ISA_COUNT));
+  CHECK(!c2op__cpu_isa_available((c2op__isa)-1));
+  CHECK_EQ_STR(c2op__isa_name((c2op__isa)C2OP__ISA_COUNT), "unknown");
+#if defined(__x86_64__) || defined(__i386__)
+  CHECK(c2op__cpu_negate_kernels(C2OP__ISA_NEON) == NULL);
+  CHECK(!c2op__cpu_isa_available(C2OP__ISA_NEON));
+#endif
+  /* The in-use lookup: the fast path for negation, the general one else. */
+  const c2op__unary_kernel *add = c2op__cpu_unary_kernel(C2OP__UNARY_ADD_FLOAT, 8);
+  CHECK(add != NULL);
+  if (add) CHECK_EQ_STR(add->name, "f64_add__scalar");
+  CHECK(c2op__cpu_unary_kernel(C2OP__UNARY_NEG_FLOAT, 3) == NULL);
+  CHECK(c2op__cpu_unary_kernel(C2OP__UNARY_NEG_INT, 1) ==
+        c2op__cpu_negate_kernels(c2op__cpu_isa())->neg[0]);
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "--has-isa") == 0) {
     for (int i = 0; i < C2OP__ISA_COUNT; i++)
@@ -306,5 +373,6 @@ int main(int argc, char **argv) {
   RUN(kernel_names_say_width_op_and_isa);
   RUN(the_isa_in_use_is_available_and_dispatched);
   RUN(every_isa_kernel_matches_scalar_around_tiles);
+  RUN(dispatch_names_each_kernel_or_null);
   return TEST_MAIN_END();
 }
