@@ -6,6 +6,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "core/alloc.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define CPU_RELAX() _mm_pause()
@@ -143,7 +145,10 @@ static void grow(int32_t want) {
   pthread_mutex_lock(&pool.lock);
   while (pool.num_workers < want && !pool.shutdown) {
     pool.start_gen[pool.num_workers] = atomic_load_explicit(&pool.job, memory_order_relaxed) >> 32;
-    if (pthread_create(&pool.threads[pool.num_workers], NULL, worker_main,
+    /* A thread that cannot be started (or a fault injected there) leaves
+     * the pool smaller; jobs then use the workers there are. */
+    if (c2op__fault_hit() ||
+        pthread_create(&pool.threads[pool.num_workers], NULL, worker_main,
                        (void *)(uintptr_t)pool.num_workers) != 0)
       break;
     pool.num_workers++;
