@@ -246,6 +246,56 @@ static void every_isa_kernel_matches_scalar_around_tiles(void) {
   free(b.save0);
 }
 
+/* The vector kernels take any alignment: the driver hands them lane-aligned
+ * starts only, but their bodies also handle a start that is not (the main
+ * loop then runs from y's first byte, and streaming falls back to regular
+ * stores). Starts shifted by a part of a lane, sizes around the tile and
+ * the streaming threshold, out of place and in place, regular and
+ * streaming entry points; the scalar kernel (on aligned copies) is the
+ * reference. */
+static void vector_kernels_take_starts_off_the_lane(void) {
+  buffers b;
+  b.cap = 2 * GUARD + MAX_SHIFT + 16384;
+  b.x0 = aligned_alloc(64, b.cap);
+  b.y0 = aligned_alloc(64, b.cap);
+  b.want0 = aligned_alloc(64, b.cap);
+  b.save0 = aligned_alloc(64, b.cap);
+  CHECK(b.x0 && b.y0 && b.want0 && b.save0);
+  kernel_case ref[8], cases[8];
+  kernel_cases(&c2op__negate_kernels__scalar, ref);
+  int tested = 0;
+  for (int isa = 1; isa < C2OP__ISA_COUNT && b.x0 && b.y0 && b.want0 && b.save0; isa++) {
+    const c2op__negate_kernels *t = c2op__cpu_negate_kernels((c2op__isa)isa);
+    if (!t || !c2op__cpu_isa_available((c2op__isa)isa)) continue;
+    const int nc = kernel_cases(t, cases);
+    for (int c = 0; c < nc; c++) {
+      const size_t lane = cases[c].lane;
+      if (lane == 1 || !cases[c].kernel) continue; /* every start is lane-aligned */
+      const int64_t tile = (int64_t)(t->tile_bytes / lane);
+      const int64_t sizes[] = {1, 2, 3, tile - 1, tile, tile + 1, 3 * tile + 5, 8192 / (int64_t)lane + 3};
+      const size_t shifts[][2] = {{0, 1}, {1, 1}, {lane - 1, 1}, {1, lane - 1}, {lane / 2, 1 + lane}};
+      for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+        for (size_t sh = 0; sh < sizeof shifts / sizeof shifts[0]; sh++)
+          for (int inplace = 0; inplace < 2; inplace++) {
+            const c2op__unary_kernel *k = cases[c].kernel;
+            if (check_one(&b, k, k->contig, "contig", ref[c].kernel, lane, lane, sizes[si],
+                          shifts[sh][0], shifts[sh][1], inplace))
+              goto next_kernel;
+            if (k->contig_nt && check_one(&b, k, k->contig_nt, "contig_nt", ref[c].kernel, lane,
+                                          lane, sizes[si], shifts[sh][0], shifts[sh][1], inplace))
+              goto next_kernel;
+          }
+    next_kernel:;
+    }
+    tested++;
+  }
+  printf("     %d vector ISA(s) checked off the lane\n", tested);
+  free(b.x0);
+  free(b.y0);
+  free(b.want0);
+  free(b.save0);
+}
+
 /* Names say width, op and ISA: "x32_signflip__avx2". */
 static void kernel_names_say_width_op_and_isa(void) {
   static const char *const ops[8] = {"x8_neg",       "x16_neg",      "x32_neg",     "x64_neg",
@@ -374,5 +424,6 @@ int main(int argc, char **argv) {
   RUN(the_isa_in_use_is_available_and_dispatched);
   RUN(every_isa_kernel_matches_scalar_around_tiles);
   RUN(dispatch_names_each_kernel_or_null);
+  RUN(vector_kernels_take_starts_off_the_lane);
   return TEST_MAIN_END();
 }
