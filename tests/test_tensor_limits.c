@@ -185,7 +185,7 @@ static void tensors_with_too_many_dims_are_refused(void) {
 }
 
 /* One int32 element, y two bytes past x: y gets the negation of x's
- * original value. */
+ * original value (Negative), or its bytes (NegateGradient). */
 static void one_element_overlapping_by_half_reads_x_first(void) {
   unsigned char buf[8] = {0x01, 0x02, 0x03, 0x04, 0xaa, 0xbb, 0xcc, 0xdd};
   int32_t v;
@@ -203,6 +203,17 @@ static void one_element_overlapping_by_half_reads_x_first(void) {
   CHECK_EQ_INT(buf[1], 0x02);
   CHECK_EQ_INT(buf[6], 0xcc);
   CHECK_EQ_INT(buf[7], 0xdd);
+
+  /* NegateGradient (a copy) of one element held in a [1, 1, 1] tensor
+   * with arbitrary strides, y overlapping x by half: y gets x's bytes. */
+  unsigned char c[8] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+  int64_t s3[3] = {1, 1, 1}, st[3] = {7, -3, 100};
+  DLTensor cx = tensor(c, kDLInt, 32, 3, s3, st);
+  DLTensor cy = tensor(c, kDLInt, 32, 3, s3, st);
+  cy.byte_offset = 2;
+  CHECK_OK(c2op_negate_gradient(&cx, &cy));
+  const unsigned char copied[8] = {0x11, 0x22, 0x11, 0x22, 0x33, 0x44, 0x77, 0x88};
+  CHECK(memcmp(c, copied, 8) == 0);
 }
 
 int main(void) {
