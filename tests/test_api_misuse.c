@@ -307,6 +307,26 @@ static void context_thread_counts_are_checked(void) {
   DLTensor tx = fu_view(x, fu_f32, 1, shape, NULL), ty = fu_view(y, fu_f32, 1, shape, NULL);
   CHECK_OK(c2op_negative_ex(ctx, &tx, &ty));
   fu_check_floats_eq("y", y, want, 4);
+  /* A pass large enough to be split over threads, with the context at
+   * automatic: exact. */
+  enum { BIG = 1 << 22 };
+  float *bx = malloc(BIG * sizeof *bx), *by = malloc(BIG * sizeof *by);
+  CHECK(bx && by);
+  if (bx && by) {
+    for (int i = 0; i < BIG; i++) {
+      bx[i] = (float)(i % 1000) - 500.0f;
+      by[i] = 0.0f;
+    }
+    int64_t big[1] = {BIG};
+    DLTensor tbx = fu_view(bx, fu_f32, 1, big, NULL), tby = fu_view(by, fu_f32, 1, big, NULL);
+    CHECK_OK(c2op_negative_ex(ctx, &tbx, &tby));
+    int bad = -1;
+    for (int i = 0; i < BIG && bad < 0; i++)
+      if (memcmp(&by[i], &(float){-bx[i]}, sizeof(float)) != 0) bad = i;
+    if (bad >= 0) TEST_FAIL_("element %d is %g, want %g", bad, (double)by[bad], -(double)bx[bad]);
+  }
+  free(bx);
+  free(by);
   c2op_context_destroy(ctx);
 }
 

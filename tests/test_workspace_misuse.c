@@ -244,6 +244,21 @@ static c2op_status bad_kernel(const c2op_context *ctx, int32_t ni, const DLTenso
   return C2OP_OK;
 }
 
+/* TestFailLong: fails with the message of a schema lookup of a 2000-byte
+ * name, which fills the 1024-byte message buffer. */
+static c2op_status fail_long_kernel(const c2op_context *ctx, int32_t ni,
+                                    const DLTensor *const *in, int32_t no, DLTensor *const *out) {
+  (void)ctx;
+  (void)ni;
+  (void)in;
+  (void)no;
+  (void)out;
+  static char name[2001];
+  memset(name, 'q', 2000);
+  const c2op_op_schema *s = NULL;
+  return c2op_schema_lookup(name, &s);
+}
+
 /* TestWide: one input, 1 to 40 outputs, each a copy (IdenticalTypeAndShape). */
 static const c2op_op_schema split2_schema = {
     .name = "TestSplit2", .min_inputs = 1, .max_inputs = 1, .min_outputs = 2,
@@ -257,6 +272,9 @@ static const c2op_op_schema sink_schema = {
 static const c2op_op_schema bad_schema = {
     .name = "TestBadInfer", .min_inputs = 1, .max_inputs = 1, .min_outputs = 1,
     .max_outputs = 1, .infer = bad_infer, .doc = "infers what the test says"};
+static const c2op_op_schema fail_long_schema = {
+    .name = "TestFailLong", .min_inputs = 1, .max_inputs = 1, .min_outputs = 1,
+    .max_outputs = 1, .infer = c2op_infer_identical, .doc = "fails with a long message"};
 static const c2op_op_schema wide_schema = {
     .name = "TestWide", .min_inputs = 1, .max_inputs = 1, .min_outputs = 1,
     .max_outputs = 40, .infer = c2op_infer_identical, .doc = "copies"};
@@ -265,10 +283,10 @@ static int register_test_ops(void) {
   static int done;
   if (done) return 1;
   const c2op_op_schema *schemas[] = {&split2_schema, &fill7_schema, &sink_schema, &bad_schema,
-                                     &wide_schema};
+                                     &wide_schema,   &fail_long_schema};
   const c2op_kernel_fn kernels[] = {split2_kernel, fill7_kernel, sink_kernel, bad_kernel,
-                                    split2_kernel};
-  for (int i = 0; i < 5; i++) {
+                                    split2_kernel, fail_long_kernel};
+  for (int i = 0; i < 6; i++) {
     if (c2op_register_schema(schemas[i]) != C2OP_OK ||
         c2op_register_kernel(schemas[i]->name, C2OP_DEVICE_CPU, kernels[i]) != C2OP_OK) {
       TEST_FAIL_("registering %s: %s", schemas[i]->name, c2op_last_error());
@@ -478,6 +496,30 @@ static void an_op_with_many_outputs_grows_the_workspace(void) {
   c2op_workspace_destroy(ws);
 }
 
+/* A kernel's error is prefixed with the op type; a message that fills the
+ * buffer is cut to it (1023 bytes), the prefix kept; the workspace is
+ * unchanged. */
+static void a_kernel_error_too_long_for_the_buffer_is_cut(void) {
+  float x[6];
+  c2op_workspace *ws = ws_with_x(x);
+  if (!ws || !register_test_ops()) {
+    c2op_workspace_destroy(ws);
+    return;
+  }
+  c2op_op_def *def = fu_op1("TestFailLong", "x", "y");
+  if (def) {
+    fu_snapshot snap = fu_snapshot_take(ws);
+    CHECK_STATUS(c2op_workspace_run_op(ws, NULL, def), C2OP_ERR_NOT_FOUND);
+    const char *m = c2op_last_error();
+    CHECK(strncmp(m, "TestFailLong: op 'qqqq", 22) == 0);
+    CHECK_EQ_INT(strlen(m), 1023);
+    FU_CHECK_UNCHANGED(ws, snap);
+    fu_snapshot_free(&snap);
+  }
+  c2op_op_def_destroy(def);
+  c2op_workspace_destroy(ws);
+}
+
 int main(void) {
   RUN(null_and_out_of_range_arguments_are_refused);
   RUN(feeds_the_workspace_cannot_hold_are_refused);
@@ -487,5 +529,6 @@ int main(void) {
   RUN(inferred_outputs_that_cannot_exist_are_refused);
   RUN(outputs_of_another_type_are_replaced_field_by_field);
   RUN(an_op_with_many_outputs_grows_the_workspace);
+  RUN(a_kernel_error_too_long_for_the_buffer_is_cut);
   return TEST_MAIN_END();
 }
