@@ -308,7 +308,7 @@ static void context_thread_counts_are_checked(void) {
   CHECK_OK(c2op_negative_ex(ctx, &tx, &ty));
   fu_check_floats_eq("y", y, want, 4);
   /* A pass large enough to be split over threads, with the context at
-   * automatic: exact. */
+   * automatic and at 1024 threads: exact. */
   enum { BIG = 1 << 22 };
   float *bx = malloc(BIG * sizeof *bx), *by = malloc(BIG * sizeof *by);
   CHECK(bx && by);
@@ -319,11 +319,18 @@ static void context_thread_counts_are_checked(void) {
     }
     int64_t big[1] = {BIG};
     DLTensor tbx = fu_view(bx, fu_f32, 1, big, NULL), tby = fu_view(by, fu_f32, 1, big, NULL);
-    CHECK_OK(c2op_negative_ex(ctx, &tbx, &tby));
-    int bad = -1;
-    for (int i = 0; i < BIG && bad < 0; i++)
-      if (memcmp(&by[i], &(float){-bx[i]}, sizeof(float)) != 0) bad = i;
-    if (bad >= 0) TEST_FAIL_("element %d is %g, want %g", bad, (double)by[bad], -(double)bx[bad]);
+    /* Automatic, then 1024 threads (more than the pool's 64: capped). */
+    for (int round = 0; round < 2; round++) {
+      if (round == 1) CHECK_OK(c2op_context_set_num_threads(ctx, 1024));
+      memset(by, 0, BIG * sizeof *by);
+      CHECK_OK(c2op_negative_ex(ctx, &tbx, &tby));
+      int bad = -1;
+      for (int i = 0; i < BIG && bad < 0; i++)
+        if (memcmp(&by[i], &(float){-bx[i]}, sizeof(float)) != 0) bad = i;
+      if (bad >= 0)
+        TEST_FAIL_("round %d: element %d is %g, want %g", round, bad, (double)by[bad],
+                   -(double)bx[bad]);
+    }
   }
   free(bx);
   free(by);
