@@ -150,6 +150,42 @@ static void net_calls_check_their_arguments(void) {
   c2op_net_destroy(net);
 }
 
+/* build_backward: an empty output name is refused; an output listed
+ * twice counts once. */
+static void backward_outputs_empty_or_listed_twice(void) {
+  c2op_net *fwd = NULL;
+  CHECK_OK(c2op_net_create("f", &fwd));
+  c2op_op_def *def = negative_def();
+  if (!fwd || !def) {
+    c2op_net_destroy(fwd);
+    c2op_op_def_destroy(def);
+    return;
+  }
+  CHECK_OK(c2op_net_add_op(fwd, def));
+  c2op_net *bwd = (c2op_net *)&bwd;
+  const char *empty[1] = {""};
+  CHECK_STATUS(c2op_net_build_backward(fwd, 1, empty, &bwd), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(c2op_last_error(), "outputs[0] is empty");
+  CHECK(bwd == (c2op_net *)&bwd);
+  const char *twice[2] = {"Y", "Y"};
+  bwd = NULL;
+  CHECK_OK(c2op_net_build_backward(fwd, 2, twice, &bwd));
+  if (bwd) {
+    CHECK_EQ_INT(c2op_net_num_ops(bwd), 1);
+    const c2op_op_def *op = NULL;
+    CHECK_OK(c2op_net_op(bwd, 0, &op));
+    if (op && op->num_inputs == 1 && op->num_outputs == 1) {
+      CHECK_EQ_STR(op->type, "Negative");
+      CHECK_EQ_STR(op->inputs[0], "Y_grad");
+      CHECK_EQ_STR(op->outputs[0], "X_grad");
+    }
+    CHECK_EQ_INT(c2op_net_num_external_inputs(bwd), 1);
+  }
+  c2op_net_destroy(bwd);
+  c2op_op_def_destroy(def);
+  c2op_net_destroy(fwd);
+}
+
 static void op_def_calls_check_their_arguments(void) {
   c2op_op_def *def = (c2op_op_def *)&def;
   const char *ins[1] = {"X"};
@@ -367,6 +403,7 @@ int main(void) {
   RUN(negative_without_an_output_gradient_has_no_gradient_ops);
   RUN(gradient_of_an_op_without_inputs_or_outputs);
   RUN(net_calls_check_their_arguments);
+  RUN(backward_outputs_empty_or_listed_twice);
   RUN(op_def_calls_check_their_arguments);
   RUN(schemas_and_kernels_are_checked_when_registered);
   RUN(unary_registry_kernels_check_their_arguments);
