@@ -280,17 +280,17 @@ static int run_net(const net_args *a) {
       goto done;
     }
   }
-  rc = CLI_OK;
-  for (int i = 0; i < num_outs; i++) {
+  {
+    /* All or nothing: a failed rename undoes the ones before it. */
     char err[1024];
-    if (rc == CLI_OK && cli_out_commit(&outs[i], err, sizeof err) != 0) {
+    const int n = num_outs;
+    num_outs = 0;
+    if (cli_out_commit_all(outs, n, err, sizeof err) != 0) {
       cli_error("%s", err);
-      rc = CLI_FAIL;
-    } else if (rc != CLI_OK) {
-      cli_out_abort(&outs[i]);
+      goto done;
     }
   }
-  num_outs = 0;
+  rc = CLI_OK;
 done:
   for (int i = 0; i < num_outs; i++)
     cli_out_abort(&outs[i]);

@@ -25,6 +25,10 @@ static void on_signal(int sig) {
 }
 
 void cli_install_cleanup_handlers(void) {
+  /* A write past the file size limit (ulimit -f) then fails with EFBIG and
+   * takes the ordinary error path, which removes the temporary file; by
+   * default SIGXFSZ would kill the process and leave it behind. */
+  signal(SIGXFSZ, SIG_IGN);
   const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
     struct sigaction sa;
@@ -181,5 +185,89 @@ int cli_out_commit(cli_outfile *o, char *err, size_t err_size) {
   free(o->temp_path);
   free(o->final_path);
   o->temp_path = o->final_path = NULL;
+  return rc;
+}
+
+/* Closes an output's file (reporting a failed close: data that could not
+ * be written) and keeps its temporary for cli_out_commit_all. */
+static int out_close(cli_outfile *o, char *err, size_t err_size) {
+  if (o->fd >= 0 && close(o->fd) != 0) {
+    o->fd = -1;
+    snprintf(err, err_size, "%s: write failed: %s", o->final_path, strerror(errno));
+    return -1;
+  }
+  o->fd = -1;
+  return 0;
+}
+
+int cli_out_commit_all(cli_outfile *outs, int n, char *err, size_t err_size) {
+  int rc = 0;
+  for (int i = 0; i < n && rc == 0; i++) rc = out_close(&outs[i], err, err_size);
+  /* Keep each file about to be replaced under a second name (a hard link
+   * in the same folder), so that a later failure can put it back. */
+  char **backup = calloc((size_t)n + 1, sizeof *backup);
+  int *slot = calloc((size_t)n + 1, sizeof *slot);
+  if (rc == 0 && (!backup || !slot)) {
+    snprintf(err, err_size, "out of memory");
+    rc = -1;
+  }
+  for (int i = 0; i < n && rc == 0; i++) {
+    slot[i] = -1;
+    struct stat st;
+    if (!outs[i].temp_path || lstat(outs[i].final_path, &st) != 0 || !S_ISREG(st.st_mode))
+      continue;
+    size_t len = strlen(outs[i].temp_path) + sizeof ".old";
+    backup[i] = malloc(len);
+    if (!backup[i]) {
+      snprintf(err, err_size, "out of memory");
+      rc = -1;
+      break;
+    }
+    snprintf(backup[i], len, "%s.old", outs[i].temp_path);
+    if (link(outs[i].final_path, backup[i]) != 0) {
+      /* No hard links here: no way back for this file, go on without. */
+      free(backup[i]);
+      backup[i] = NULL;
+      continue;
+    }
+    slot[i] = cleanup_add(backup[i]);
+  }
+  int done = 0;
+  for (; done < n && rc == 0; done++) {
+    cli_outfile *o = &outs[done];
+    if (o->temp_path && rename(o->temp_path, o->final_path) != 0) {
+      snprintf(err, err_size, "%s: cannot rename the temporary file into place: %s",
+               o->final_path, strerror(errno));
+      rc = -1;
+      break;
+    }
+  }
+  if (rc != 0) {
+    /* Undo the files already in place: the old file back, or none. */
+    for (int i = 0; i < done; i++) {
+      if (!outs[i].temp_path) continue;
+      if (backup && backup[i])
+        rename(backup[i], outs[i].final_path);
+      else
+        unlink(outs[i].final_path);
+    }
+  }
+  for (int i = 0; i < n; i++) {
+    if (backup && backup[i]) {
+      unlink(backup[i]); /* gone already when it was renamed back */
+      cleanup_remove(slot[i]);
+      free(backup[i]);
+    }
+    if (rc != 0 && i >= done && outs[i].temp_path) unlink(outs[i].temp_path);
+    cleanup_remove(outs[i].slot);
+    outs[i].slot = -1;
+    if (outs[i].fd >= 0) close(outs[i].fd);
+    outs[i].fd = -1;
+    free(outs[i].temp_path);
+    free(outs[i].final_path);
+    outs[i].temp_path = outs[i].final_path = NULL;
+  }
+  free(backup);
+  free(slot);
   return rc;
 }

@@ -28,6 +28,13 @@ int cli_out_open(cli_outfile *o, const char *path, char *err, size_t err_size);
 /** Closes and renames the temporary file into place. 0, or -1 with a
  *  message (the temporary is removed then). */
 int cli_out_commit(cli_outfile *o, char *err, size_t err_size);
+/** Commits n outputs all or nothing: every file is closed first (a failed
+ *  close is a failed write), then each temporary is renamed into place; if
+ *  a rename fails (its folder was removed, say), the outputs already
+ *  renamed are undone (a replaced regular file is restored from a hard link
+ *  taken just before; a new one is removed) and the other temporaries are
+ *  removed. 0, or -1 with a message. Every output is closed and freed. */
+int cli_out_commit_all(cli_outfile *outs, int n, char *err, size_t err_size);
 /** Closes and removes the temporary file; the final path is untouched. */
 void cli_out_abort(cli_outfile *o);
 

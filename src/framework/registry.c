@@ -25,7 +25,15 @@ typedef struct {
 
 static op_record table[C2OP_REGISTRY_CAPACITY];
 static int32_t table_size;
+/* Writers first: glibc's default rwlock lets a steady stream of readers
+ * (look-ups, run_op from many threads) starve a registration forever; this
+ * was seen under ThreadSanitizer (test_concurrency). Readers never take the
+ * lock twice, which the writer-preferring kind requires. */
+#ifdef PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP
+static pthread_rwlock_t table_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+#else
 static pthread_rwlock_t table_lock = PTHREAD_RWLOCK_INITIALIZER;
+#endif
 static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
 
 static void load_builtins(void) {
