@@ -9,6 +9,7 @@ CMAKE_FLAGS ?=
 
 .PHONY: all deps build build-asan run test test-release test-asan install clean help bench
 .PHONY: build-tsan build-valgrind test-tsan test-valgrind test-valgrind-full
+.PHONY: coverage
 
 all: build
 
@@ -21,6 +22,7 @@ help:
 	@echo "make deps     install missing system packages"
 	@echo "make bench    benchmark c2op against memcpy, a loop, XNNPACK, NumPy and PyTorch"
 	@echo "              (BENCH_FLAGS=--quick for a short run; results in $(BENCH_OUT))"
+	@echo "make coverage line and branch coverage of src/ (instrumented build in $(COV_BUILD))"
 	@echo "make clean    remove build folders"
 
 # Installs the system packages a fresh machine lacks, saying so.
@@ -128,6 +130,20 @@ test-valgrind: build-valgrind
 test-valgrind-full: build-valgrind
 	C2OP_STRESS_SCALE=0.2 ctest --test-dir $(VALGRIND_BUILD) --output-on-failure -j $(JOBS) \
 	  -E '^($(VALGRIND_NEVER))$$'
+
+# Coverage: a build with the library instrumented (gcov, -O0; no CUDA) in its own folder, the
+# suite run on it, and line and branch coverage of src/ printed per file;
+# fails below 95% of lines or 90% of branches (scripts/coverage.sh,
+# docs/RELIABILITY.md).
+COV_BUILD ?= build-cov
+
+$(COV_BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(COV_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DC2OP_COVERAGE=ON -DC2OP_CUDA=OFF $(CMAKE_FLAGS)
+
+coverage: deps $(COV_BUILD)/CMakeCache.txt
+	@sh scripts/install-coverage-deps.sh
+	cmake --build $(COV_BUILD) -j $(JOBS)
+	JOBS=$(JOBS) sh scripts/coverage.sh $(COV_BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

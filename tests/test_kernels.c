@@ -246,6 +246,56 @@ static void every_isa_kernel_matches_scalar_around_tiles(void) {
   free(b.save0);
 }
 
+/* The vector kernels take any alignment: the driver hands them lane-aligned
+ * starts only, but their bodies also handle a start that is not (the main
+ * loop then runs from y's first byte, and streaming falls back to regular
+ * stores). Starts shifted by a part of a lane, sizes around the tile and
+ * the streaming threshold, out of place and in place, regular and
+ * streaming entry points; the scalar kernel (on aligned copies) is the
+ * reference. */
+static void vector_kernels_take_starts_off_the_lane(void) {
+  buffers b;
+  b.cap = 2 * GUARD + MAX_SHIFT + 16384;
+  b.x0 = aligned_alloc(64, b.cap);
+  b.y0 = aligned_alloc(64, b.cap);
+  b.want0 = aligned_alloc(64, b.cap);
+  b.save0 = aligned_alloc(64, b.cap);
+  CHECK(b.x0 && b.y0 && b.want0 && b.save0);
+  kernel_case ref[8], cases[8];
+  kernel_cases(&c2op__negate_kernels__scalar, ref);
+  int tested = 0;
+  for (int isa = 1; isa < C2OP__ISA_COUNT && b.x0 && b.y0 && b.want0 && b.save0; isa++) {
+    const c2op__negate_kernels *t = c2op__cpu_negate_kernels((c2op__isa)isa);
+    if (!t || !c2op__cpu_isa_available((c2op__isa)isa)) continue;
+    const int nc = kernel_cases(t, cases);
+    for (int c = 0; c < nc; c++) {
+      const size_t lane = cases[c].lane;
+      if (lane == 1 || !cases[c].kernel) continue; /* every start is lane-aligned */
+      const int64_t tile = (int64_t)(t->tile_bytes / lane);
+      const int64_t sizes[] = {1, 2, 3, tile - 1, tile, tile + 1, 3 * tile + 5, 8192 / (int64_t)lane + 3};
+      const size_t shifts[][2] = {{0, 1}, {1, 1}, {lane - 1, 1}, {1, lane - 1}, {lane / 2, 1 + lane}};
+      for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+        for (size_t sh = 0; sh < sizeof shifts / sizeof shifts[0]; sh++)
+          for (int inplace = 0; inplace < 2; inplace++) {
+            const c2op__unary_kernel *k = cases[c].kernel;
+            if (check_one(&b, k, k->contig, "contig", ref[c].kernel, lane, lane, sizes[si],
+                          shifts[sh][0], shifts[sh][1], inplace))
+              goto next_kernel;
+            if (k->contig_nt && check_one(&b, k, k->contig_nt, "contig_nt", ref[c].kernel, lane,
+                                          lane, sizes[si], shifts[sh][0], shifts[sh][1], inplace))
+              goto next_kernel;
+          }
+    next_kernel:;
+    }
+    tested++;
+  }
+  printf("     %d vector ISA(s) checked off the lane\n", tested);
+  free(b.x0);
+  free(b.y0);
+  free(b.want0);
+  free(b.save0);
+}
+
 /* Names say width, op and ISA: "x32_signflip__avx2". */
 static void kernel_names_say_width_op_and_isa(void) {
   static const char *const ops[8] = {"x8_neg",       "x16_neg",      "x32_neg",     "x64_neg",
@@ -293,6 +343,73 @@ static void the_isa_in_use_is_available_and_dispatched(void) {
   printf("     ISA in use: %s\n", c2op_cpu_isa_name());
 }
 
+/* Dispatch hands out the table's kernel for each negation op and lane
+ * width, the scalar kernels for copy and the additions, and NULL wherever
+ * there is no kernel: lane widths other than 1, 2, 4, 8, a 1-byte sign
+ * flip, float additions on other than 4 or 8 bytes, an ISA not compiled in,
+ * an op or ISA value out of range. */
+static void dispatch_names_each_kernel_or_null(void) {
+  static const size_t widths[4] = {1, 2, 4, 8};
+  for (int isa = 0; isa < C2OP__ISA_COUNT; isa++) {
+    const c2op__isa i = (c2op__isa)isa;
+    const c2op__negate_kernels *t = c2op__cpu_negate_kernels(i);
+    for (int li = 0; li < 4; li++) {
+      const c2op__unary_kernel *neg = c2op__cpu_unary_kernel_isa(i, C2OP__UNARY_NEG_INT, widths[li]);
+      const c2op__unary_kernel *flip =
+          c2op__cpu_unary_kernel_isa(i, C2OP__UNARY_NEG_FLOAT, widths[li]);
+      CHECK(neg == (t ? t->neg[li] : NULL));
+      CHECK(flip == (t ? t->signflip[li] : NULL));
+    }
+    CHECK(c2op__cpu_unary_kernel_isa(i, C2OP__UNARY_NEG_FLOAT, 1) == NULL);
+    CHECK(c2op__cpu_unary_kernel_isa(i, C2OP__UNARY_NEG_INT, 3) == NULL);
+    CHECK(c2op__cpu_unary_kernel_isa(i, C2OP__UNARY_NEG_FLOAT, 16) == NULL);
+    /* Copy and the additions are the scalar ones on every ISA. */
+    static const struct {
+      c2op__unary_op op;
+      size_t lane;
+      const char *name; /* NULL: no kernel */
+    } others[] = {
+        {C2OP__UNARY_COPY, 0, "copy__scalar"},      {C2OP__UNARY_COPY, 16, "copy__scalar"},
+        {C2OP__UNARY_ADD_INT, 1, "x8_add__scalar"},  {C2OP__UNARY_ADD_INT, 2, "x16_add__scalar"},
+        {C2OP__UNARY_ADD_INT, 4, "x32_add__scalar"}, {C2OP__UNARY_ADD_INT, 8, "x64_add__scalar"},
+        {C2OP__UNARY_ADD_INT, 3, NULL},              {C2OP__UNARY_ADD_INT, 16, NULL},
+        {C2OP__UNARY_ADD_FLOAT, 4, "f32_add__scalar"}, {C2OP__UNARY_ADD_FLOAT, 8, "f64_add__scalar"},
+        {C2OP__UNARY_ADD_FLOAT, 2, NULL},            {C2OP__UNARY_ADD_HALF, 2, "f16_add__scalar"},
+        {C2OP__UNARY_ADD_BFLOAT, 2, "bf16_add__scalar"}, {(c2op__unary_op)99, 4, NULL},
+    };
+    for (size_t k = 0; k < sizeof others / sizeof others[0]; k++) {
+      const c2op__unary_kernel *got = c2op__cpu_unary_kernel_isa(i, others[k].op, others[k].lane);
+      if (!others[k].name) {
+        if (got)
+          TEST_FAIL_("isa %s op %d lane %zu: got %s, want none", c2op__isa_name(i),
+                     (int)others[k].op, others[k].lane, got->name);
+      } else if (!got) {
+        TEST_FAIL_("isa %s op %d lane %zu: no kernel, want %s", c2op__isa_name(i),
+                   (int)others[k].op, others[k].lane, others[k].name);
+      } else {
+        CHECK_EQ_STR(got->name, others[k].name);
+      }
+    }
+  }
+  /* Values out of range. */
+  CHECK(c2op__cpu_negate_kernels((c2op__isa)C2OP__ISA_COUNT) == NULL);
+  CHECK(c2op__cpu_unary_kernel_isa((c2op__isa)C2OP__ISA_COUNT, C2OP__UNARY_NEG_INT, 4) == NULL);
+  CHECK(!c2op__cpu_isa_available((c2op__isa)C2OP__ISA_COUNT));
+  CHECK(!c2op__cpu_isa_available((c2op__isa)-1));
+  CHECK_EQ_STR(c2op__isa_name((c2op__isa)C2OP__ISA_COUNT), "unknown");
+#if defined(__x86_64__) || defined(__i386__)
+  CHECK(c2op__cpu_negate_kernels(C2OP__ISA_NEON) == NULL);
+  CHECK(!c2op__cpu_isa_available(C2OP__ISA_NEON));
+#endif
+  /* The in-use lookup: the fast path for negation, the general one else. */
+  const c2op__unary_kernel *add = c2op__cpu_unary_kernel(C2OP__UNARY_ADD_FLOAT, 8);
+  CHECK(add != NULL);
+  if (add) CHECK_EQ_STR(add->name, "f64_add__scalar");
+  CHECK(c2op__cpu_unary_kernel(C2OP__UNARY_NEG_FLOAT, 3) == NULL);
+  CHECK(c2op__cpu_unary_kernel(C2OP__UNARY_NEG_INT, 1) ==
+        c2op__cpu_negate_kernels(c2op__cpu_isa())->neg[0]);
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "--has-isa") == 0) {
     for (int i = 0; i < C2OP__ISA_COUNT; i++)
@@ -306,5 +423,7 @@ int main(int argc, char **argv) {
   RUN(kernel_names_say_width_op_and_isa);
   RUN(the_isa_in_use_is_available_and_dispatched);
   RUN(every_isa_kernel_matches_scalar_around_tiles);
+  RUN(dispatch_names_each_kernel_or_null);
+  RUN(vector_kernels_take_starts_off_the_lane);
   return TEST_MAIN_END();
 }

@@ -14,8 +14,6 @@
 
 static const c2op_context default_context = {0, NULL};
 
-const c2op_context *c2op__default_context(void) { return &default_context; }
-
 /* 0 until computed; then read with one atomic load per call. */
 static atomic_int automatic_threads;
 static pthread_once_t automatic_once = PTHREAD_ONCE_INIT;

@@ -9,9 +9,6 @@ struct c2op_context {
   void *cuda_stream;   /* cudaStream_t, NULL = default stream */
 };
 
-/* The context used when a caller passes NULL. */
-const c2op_context *c2op__default_context(void);
-
 /* The number of threads a CPU kernel may use under `ctx` (>= 1). */
 int32_t c2op__context_threads(const c2op_context *ctx);
 

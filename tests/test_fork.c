@@ -1,0 +1,88 @@
+/*
+ * test_fork.c - a process that forks after c2op's thread pool started
+ * workers can use c2op in the child: the child has only the forking
+ * thread, so the pool must forget the parent's workers (its fork handler)
+ * and start its own. The child checks that it starts with no workers,
+ * runs multi-threaded passes, checks them and the worker count, and
+ * reports through its exit status; an alarm turns a hang into a failure.
+ * Linked against the static library (the worker count is internal).
+ *
+ * Every pass goes through the pool: C2OP_PARALLEL_MIN_BYTES=0 is set
+ * before the first c2op call.
+ */
+#define _POSIX_C_SOURCE 200809L /* setenv, fork */
+
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "c2op_test.h"
+#include "cpu/pool.h"
+
+#define N (1 << 16)
+
+/* Runs Negative on N int32 values with 2 threads; 1 when y is exactly -x. */
+static int negate_with_two_threads(int32_t seed_value) {
+  static int32_t x[N], y[N];
+  for (int i = 0; i < N; i++) {
+    x[i] = seed_value + i * 7;
+    y[i] = 0;
+  }
+  int64_t shape[1] = {N};
+  DLTensor tx, ty;
+  memset(&tx, 0, sizeof tx);
+  tx.data = x;
+  tx.device.device_type = kDLCPU;
+  tx.ndim = 1;
+  tx.dtype.code = kDLInt;
+  tx.dtype.bits = 32;
+  tx.dtype.lanes = 1;
+  tx.shape = shape;
+  ty = tx;
+  ty.data = y;
+  c2op_context *ctx = NULL;
+  if (c2op_context_create(&ctx) != C2OP_OK) return 0;
+  int ok = c2op_context_set_num_threads(ctx, 2) == C2OP_OK &&
+           c2op_negative_ex(ctx, &tx, &ty) == C2OP_OK;
+  c2op_context_destroy(ctx);
+  for (int i = 0; ok && i < N; i++) ok = y[i] == (int32_t)(0u - (uint32_t)x[i]);
+  return ok;
+}
+
+static void pool_works_in_a_child_forked_after_workers_started(void) {
+  /* The parent starts the pool's worker. */
+  CHECK(negate_with_two_threads(11));
+  CHECK_EQ_INT(c2op__pool_num_workers(), 1);
+  fflush(stdout);
+  fflush(stderr);
+  const pid_t pid = fork();
+  CHECK(pid >= 0);
+  if (pid < 0) return;
+  if (pid == 0) {
+    /* exit(), not _exit(): stdout was flushed before the fork, and exit
+     * lets a coverage build write the child's counters. */
+    alarm(60); /* a child stuck waiting for the parent's workers fails */
+    if (c2op__pool_num_workers() != 0) exit(2); /* the parent's worker is not here */
+    int ok = 1;
+    for (int rep = 0; rep < 20 && ok; rep++) ok = negate_with_two_threads(1000 * rep - 5);
+    if (!ok) exit(1);
+    exit(c2op__pool_num_workers() == 1 ? 0 : 3);
+  }
+  int status = 0;
+  CHECK(waitpid(pid, &status, 0) == pid);
+  if (WIFSIGNALED(status))
+    TEST_FAIL_("the child died of signal %d (SIGALRM %d: it hung)", WTERMSIG(status), SIGALRM);
+  else
+    CHECK_EQ_INT(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0); /* 1: wrong values, 2: the
+                                                                     parent's workers counted,
+                                                                     3: no worker started */
+  /* The parent's pool still works. */
+  CHECK(negate_with_two_threads(-77));
+}
+
+int main(void) {
+  setenv("C2OP_PARALLEL_MIN_BYTES", "0", 1);
+  RUN(pool_works_in_a_child_forked_after_workers_started);
+  return TEST_MAIN_END();
+}

@@ -1,0 +1,534 @@
+/*
+ * test_workspace_misuse.c - every way a workspace call can be wrong that
+ * test_workspace.c does not already provoke: NULL and out-of-range
+ * arguments, devices and dtypes the workspace cannot hold, device options
+ * that name no device, op defs that break their schema, and inferred
+ * output types that cannot be allocated. Each failure is checked for its
+ * status and its message, and the workspace (or the caller's tensor) for
+ * being unchanged. Also the paths of run_op that only ops without shape
+ * inference, without inputs or without outputs take, and outputs replaced
+ * because their old type differs in one field only.
+ *
+ * Which checks run depends on the build: a CUDA build (c2op_has_cuda())
+ * accepts CUDA device options, so the "built without CUDA" messages are
+ * checked only without it, and the negative device_id only with it.
+ */
+#include "framework_util.h"
+
+static c2op_workspace *new_ws(void) {
+  c2op_workspace *ws = NULL;
+  CHECK_OK(c2op_workspace_create(&ws));
+  return ws;
+}
+
+/* A workspace with blob "x" = [1, 2, 3, 4, 5, 6] as float32 [2, 3]. */
+static c2op_workspace *ws_with_x(float *x) {
+  c2op_workspace *ws = new_ws();
+  if (!ws) return NULL;
+  for (int i = 0; i < 6; i++) x[i] = (float)(i + 1);
+  fu_feed_f32(ws, "x", x, 2, (int64_t[]){2, 3});
+  return ws;
+}
+
+static void null_and_out_of_range_arguments_are_refused(void) {
+  CHECK_STATUS(c2op_workspace_create(NULL), C2OP_ERR_NULL_POINTER);
+  CHECK_CONTAINS(c2op_last_error(), "ws_out is NULL");
+  float x[6];
+  c2op_workspace *ws = ws_with_x(x);
+  if (!ws) return;
+  fu_snapshot snap = fu_snapshot_take(ws);
+  const char *name = "unset";
+  CHECK_STATUS(c2op_workspace_blob_name(NULL, 0, &name), C2OP_ERR_NULL_POINTER);
+  CHECK_CONTAINS(c2op_last_error(), "ws is NULL");
+  CHECK_STATUS(c2op_workspace_blob_name(ws, 0, NULL), C2OP_ERR_NULL_POINTER);
+  CHECK_CONTAINS(c2op_last_error(), "name_out is NULL");
+  CHECK_STATUS(c2op_workspace_blob_name(ws, 1, &name), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(c2op_last_error(), "i: 1 is out of range [0, 1)");
+  CHECK_STATUS(c2op_workspace_blob_name(ws, -1, &name), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_STR(name, "unset");
+  CHECK_EQ_INT(c2op_workspace_num_blobs(NULL), 0);
+  CHECK(!c2op_workspace_has_blob(NULL, "x"));
+  CHECK(!c2op_workspace_has_blob(ws, NULL));
+
+  /* fetch_copy: the destination keeps its bytes on every failure. */
+  float dst[6] = {-1, -1, -1, -1, -1, -1};
+  const float dst0[6] = {-1, -1, -1, -1, -1, -1};
+  int64_t shape[2] = {2, 3};
+  DLTensor d = fu_view(dst, fu_f32, 2, shape, NULL);
+  CHECK_STATUS(c2op_workspace_fetch_copy(NULL, "x", &d), C2OP_ERR_NULL_POINTER);
+  CHECK_CONTAINS(c2op_last_error(), "ws is NULL");
+  CHECK_STATUS(c2op_workspace_fetch_copy(ws, NULL, &d), C2OP_ERR_NULL_POINTER);
+  CHECK_CONTAINS(c2op_last_error(), "name is NULL");
+  CHECK_STATUS(c2op_workspace_fetch_copy(ws, "nope", &d), C2OP_ERR_NOT_FOUND);
+  CHECK_CONTAINS(c2op_last_error(), "name: blob 'nope' is not in the workspace");
+  CHECK_STATUS(c2op_workspace_fetch_copy(ws, "x", NULL), C2OP_ERR_NULL_POINTER);
+  CHECK_CONTAINS(c2op_last_error(), "dst is NULL");
+  DLTensor other = d;
+  other.device.device_type = kDLOpenCL;
+  CHECK_STATUS(c2op_workspace_fetch_copy(ws, "x", &other), C2OP_ERR_UNSUPPORTED_DEVICE);
+  CHECK_CONTAINS(c2op_last_error(), "dst: device OpenCL:0 is not supported");
+  if (!c2op_has_cuda()) {
+    DLTensor cuda = d;
+    cuda.device.device_type = kDLCUDA;
+    CHECK_STATUS(c2op_workspace_fetch_copy(ws, "x", &cuda), C2OP_ERR_UNSUPPORTED_DEVICE);
+    CHECK_CONTAINS(c2op_last_error(), "dst: device CUDA:0 is not supported");
+  }
+  int64_t wrong[2] = {3, 2};
+  DLTensor w = fu_view(dst, fu_f32, 2, wrong, NULL);
+  CHECK_STATUS(c2op_workspace_fetch_copy(ws, "x", &w), C2OP_ERR_SHAPE_MISMATCH);
+  CHECK_CONTAINS(c2op_last_error(), "dst: shape [3,2] does not match x: shape [2,3]");
+  CHECK(memcmp(dst, dst0, sizeof dst) == 0);
+  /* And the right destination gets the bytes. */
+  CHECK_OK(c2op_workspace_fetch_copy(ws, "x", &d));
+  fu_check_floats_eq("fetched", dst, x, 6);
+  FU_CHECK_UNCHANGED(ws, snap);
+  fu_snapshot_free(&snap);
+  c2op_workspace_destroy(ws);
+}
+
+static void feeds_the_workspace_cannot_hold_are_refused(void) {
+  float x[6];
+  c2op_workspace *ws = ws_with_x(x);
+  if (!ws) return;
+  fu_snapshot snap = fu_snapshot_take(ws);
+  int64_t shape[2] = {2, 3};
+  DLTensor t = fu_view(x, fu_f32, 2, shape, NULL);
+
+  DLTensor opencl = t;
+  opencl.device.device_type = kDLOpenCL;
+  CHECK_STATUS(c2op_workspace_feed(ws, "y", &opencl), C2OP_ERR_UNSUPPORTED_DEVICE);
+  CHECK_CONTAINS(c2op_last_error(), "tensor: device OpenCL:0; the workspace feeds from host");
+  if (!c2op_has_cuda()) {
+    DLTensor cuda = t;
+    cuda.device.device_type = kDLCUDA;
+    CHECK_STATUS(c2op_workspace_feed(ws, "y", &cuda), C2OP_ERR_UNSUPPORTED_DEVICE);
+    CHECK_CONTAINS(c2op_last_error(), "tensor: device CUDA:0; the workspace feeds from host memory");
+  }
+  /* 4-bit elements are not a whole number of bytes. */
+  DLTensor nibbles = t;
+  nibbles.dtype.code = kDLInt;
+  nibbles.dtype.bits = 4;
+  CHECK_STATUS(c2op_workspace_feed(ws, "y", &nibbles), C2OP_ERR_UNSUPPORTED_DTYPE);
+  CHECK_CONTAINS(c2op_last_error(), "tensor: dtype int4 is not a whole number of bytes");
+
+  /* Device options naming no device this build has. */
+  c2op_device_option bad_type = {7, 0};
+  CHECK_STATUS(c2op_workspace_feed_on(ws, "y", &t, &bad_type), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(c2op_last_error(), "device: device_type 7 is not CPU (0) or CUDA (1)");
+  c2op_device_option cuda_opt = {C2OP_DEVICE_CUDA, 0};
+  c2op_device_option cuda_neg = {C2OP_DEVICE_CUDA, -1};
+  if (!c2op_has_cuda()) {
+    CHECK_STATUS(c2op_workspace_feed_on(ws, "y", &t, &cuda_opt), C2OP_ERR_UNSUPPORTED_DEVICE);
+    CHECK_CONTAINS(c2op_last_error(), "device: device CUDA asked for, but c2op was built without CUDA");
+  } else {
+    CHECK_STATUS(c2op_workspace_feed_on(ws, "y", &t, &cuda_neg), C2OP_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(c2op_last_error(), "device: device_id -1 is negative");
+  }
+  /* A CPU option is the default. */
+  c2op_device_option cpu = {C2OP_DEVICE_CPU, 0};
+  FU_CHECK_UNCHANGED(ws, snap);
+  CHECK_OK(c2op_workspace_feed_on(ws, "y", &t, &cpu));
+  float got[6];
+  if (fu_fetch_f32(ws, "y", got, 6)) fu_check_floats_eq("y", got, x, 6);
+  fu_snapshot_free(&snap);
+  c2op_workspace_destroy(ws);
+}
+
+static void run_op_refuses_defs_that_break_their_schema_or_device(void) {
+  float x[6];
+  c2op_workspace *ws = ws_with_x(x);
+  if (!ws) return;
+  fu_snapshot snap = fu_snapshot_take(ws);
+  c2op_op_def *def = fu_op1("Negative", "x", "y");
+  if (!def) {
+    c2op_workspace_destroy(ws);
+    return;
+  }
+  /* No type. */
+  char *type = def->type;
+  def->type = NULL;
+  CHECK_STATUS(c2op_workspace_run_op(ws, NULL, def), C2OP_ERR_NULL_POINTER);
+  CHECK_CONTAINS(c2op_last_error(), "def: type is NULL");
+  def->type = type;
+  /* Device options. */
+  def->device_option.device_type = 5;
+  CHECK_STATUS(c2op_workspace_run_op(ws, NULL, def), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(c2op_last_error(), "Negative: device_option.device_type 5 is not CPU (0) or CUDA (1)");
+  def->device_option.device_type = C2OP_DEVICE_CUDA;
+  if (!c2op_has_cuda()) {
+    CHECK_STATUS(c2op_workspace_run_op(ws, NULL, def), C2OP_ERR_UNSUPPORTED_DEVICE);
+    CHECK_CONTAINS(c2op_last_error(), "Negative: device_option asks for CUDA, but c2op was built without CUDA");
+  } else {
+    def->device_option.device_id = -2;
+    CHECK_STATUS(c2op_workspace_run_op(ws, NULL, def), C2OP_ERR_INVALID_ARGUMENT);
+    CHECK_CONTAINS(c2op_last_error(), "Negative: device_id -2 is negative");
+  }
+  def->device_option.device_type = C2OP_DEVICE_CPU;
+  def->device_option.device_id = 0;
+  FU_CHECK_UNCHANGED(ws, snap);
+  c2op_op_def_destroy(def);
+
+  /* Too many outputs. */
+  const char *ins[1] = {"x"};
+  const char *outs2[2] = {"y", "z"};
+  c2op_op_def *two = fu_op("Negative", 1, ins, 2, outs2);
+  if (two) {
+    CHECK_STATUS(c2op_workspace_run_op(ws, NULL, two), C2OP_ERR_SCHEMA_VIOLATION);
+    CHECK_CONTAINS(c2op_last_error(), "Negative: takes 1 to 1 outputs, the op def has 2");
+  }
+  c2op_op_def_destroy(two);
+  FU_CHECK_UNCHANGED(ws, snap);
+  fu_snapshot_free(&snap);
+  c2op_workspace_destroy(ws);
+}
+
+/* ---- ops registered here --------------------------------------------- */
+
+/* TestSplit2: one input, two outputs, each a copy of the input. */
+static c2op_status split2_kernel(const c2op_context *ctx, int32_t ni, const DLTensor *const *in,
+                                 int32_t no, DLTensor *const *out) {
+  (void)ctx;
+  (void)ni;
+  for (int32_t j = 0; j < no; j++) {
+    c2op_status s = c2op_negate_gradient(in[0], out[j]);
+    if (s != C2OP_OK) return s;
+  }
+  return C2OP_OK;
+}
+
+/* TestFillSeven: no inputs, one output, no shape inference: fills the
+ * existing output (float32) with 7. */
+static c2op_status fill7_kernel(const c2op_context *ctx, int32_t ni, const DLTensor *const *in,
+                                int32_t no, DLTensor *const *out) {
+  (void)ctx;
+  (void)ni;
+  (void)in;
+  (void)no;
+  int64_t n = fu_numel(out[0]);
+  for (int64_t i = 0; i < n; i++) ((float *)out[0]->data)[i] = 7.0f;
+  return C2OP_OK;
+}
+
+/* TestSink: one input, no outputs: counts its calls. */
+static int sink_calls;
+static c2op_status sink_kernel(const c2op_context *ctx, int32_t ni, const DLTensor *const *in,
+                               int32_t no, DLTensor *const *out) {
+  (void)ctx;
+  (void)ni;
+  (void)in;
+  (void)no;
+  (void)out;
+  sink_calls++;
+  return C2OP_OK;
+}
+
+/* TestBadInfer: one input, one output whose inferred type is set by the
+ * test (g_bad_type), to reach the allocation checks of run_op. */
+static c2op_tensor_type g_bad_type;
+static c2op_status bad_infer(int32_t ni, const c2op_tensor_type *in, int32_t no,
+                             c2op_tensor_type *out) {
+  (void)ni;
+  (void)in;
+  for (int32_t j = 0; j < no; j++) out[j] = g_bad_type;
+  return C2OP_OK;
+}
+static int bad_calls;
+static c2op_status bad_kernel(const c2op_context *ctx, int32_t ni, const DLTensor *const *in,
+                              int32_t no, DLTensor *const *out) {
+  (void)ctx;
+  (void)ni;
+  (void)in;
+  (void)no;
+  (void)out;
+  bad_calls++;
+  return C2OP_OK;
+}
+
+/* TestFailLong: fails with the message of a schema lookup of a 2000-byte
+ * name, which fills the 1024-byte message buffer. */
+static c2op_status fail_long_kernel(const c2op_context *ctx, int32_t ni,
+                                    const DLTensor *const *in, int32_t no, DLTensor *const *out) {
+  (void)ctx;
+  (void)ni;
+  (void)in;
+  (void)no;
+  (void)out;
+  static char name[2001];
+  memset(name, 'q', 2000);
+  const c2op_op_schema *s = NULL;
+  return c2op_schema_lookup(name, &s);
+}
+
+/* TestWide: one input, 1 to 40 outputs, each a copy (IdenticalTypeAndShape). */
+static const c2op_op_schema split2_schema = {
+    .name = "TestSplit2", .min_inputs = 1, .max_inputs = 1, .min_outputs = 2,
+    .max_outputs = 2, .infer = c2op_infer_identical, .doc = "two copies"};
+static const c2op_op_schema fill7_schema = {
+    .name = "TestFillSeven", .min_inputs = 0, .max_inputs = 0, .min_outputs = 1,
+    .max_outputs = 1, .infer = NULL, .doc = "fills its existing output with 7"};
+static const c2op_op_schema sink_schema = {
+    .name = "TestSink", .min_inputs = 1, .max_inputs = 1, .min_outputs = 0,
+    .max_outputs = 0, .infer = c2op_infer_identical, .doc = "counts calls"};
+static const c2op_op_schema bad_schema = {
+    .name = "TestBadInfer", .min_inputs = 1, .max_inputs = 1, .min_outputs = 1,
+    .max_outputs = 1, .infer = bad_infer, .doc = "infers what the test says"};
+static const c2op_op_schema fail_long_schema = {
+    .name = "TestFailLong", .min_inputs = 1, .max_inputs = 1, .min_outputs = 1,
+    .max_outputs = 1, .infer = c2op_infer_identical, .doc = "fails with a long message"};
+static const c2op_op_schema wide_schema = {
+    .name = "TestWide", .min_inputs = 1, .max_inputs = 1, .min_outputs = 1,
+    .max_outputs = 40, .infer = c2op_infer_identical, .doc = "copies"};
+
+static int register_test_ops(void) {
+  static int done;
+  if (done) return 1;
+  const c2op_op_schema *schemas[] = {&split2_schema, &fill7_schema, &sink_schema, &bad_schema,
+                                     &wide_schema,   &fail_long_schema};
+  const c2op_kernel_fn kernels[] = {split2_kernel, fill7_kernel, sink_kernel, bad_kernel,
+                                    split2_kernel, fail_long_kernel};
+  for (int i = 0; i < 6; i++) {
+    if (c2op_register_schema(schemas[i]) != C2OP_OK ||
+        c2op_register_kernel(schemas[i]->name, C2OP_DEVICE_CPU, kernels[i]) != C2OP_OK) {
+      TEST_FAIL_("registering %s: %s", schemas[i]->name, c2op_last_error());
+      return 0;
+    }
+  }
+  done = 1;
+  return 1;
+}
+
+static void run_op_refuses_the_same_output_twice(void) {
+  float x[6];
+  c2op_workspace *ws = ws_with_x(x);
+  if (!ws || !register_test_ops()) {
+    c2op_workspace_destroy(ws);
+    return;
+  }
+  fu_snapshot snap = fu_snapshot_take(ws);
+  const char *ins[1] = {"x"};
+  const char *same[2] = {"y", "y"};
+  c2op_op_def *def = fu_op("TestSplit2", 1, ins, 2, same);
+  if (def) {
+    CHECK_STATUS(c2op_workspace_run_op(ws, NULL, def), C2OP_ERR_SCHEMA_VIOLATION);
+    CHECK_CONTAINS(c2op_last_error(), "TestSplit2: outputs 0 and 1 are both 'y'");
+  }
+  FU_CHECK_UNCHANGED(ws, snap);
+  c2op_op_def_destroy(def);
+  /* Two different outputs: both copies. */
+  const char *two[2] = {"y", "z"};
+  def = fu_op("TestSplit2", 1, ins, 2, two);
+  if (def) CHECK_OK(c2op_workspace_run_op(ws, NULL, def));
+  float got[6];
+  if (fu_fetch_f32(ws, "y", got, 6)) fu_check_floats_eq("y", got, x, 6);
+  if (fu_fetch_f32(ws, "z", got, 6)) fu_check_floats_eq("z", got, x, 6);
+  c2op_op_def_destroy(def);
+  fu_snapshot_free(&snap);
+  c2op_workspace_destroy(ws);
+}
+
+/* An op without shape inference writes into its existing output and fails
+ * when the output does not exist; an op without inputs or outputs runs. */
+static void ops_without_inference_inputs_or_outputs_run(void) {
+  float x[6];
+  c2op_workspace *ws = ws_with_x(x);
+  if (!ws || !register_test_ops()) {
+    c2op_workspace_destroy(ws);
+    return;
+  }
+  const char *outs[1] = {"filled"};
+  c2op_op_def *fill = fu_op("TestFillSeven", 0, NULL, 1, outs);
+  if (fill) {
+    fu_snapshot snap = fu_snapshot_take(ws);
+    CHECK_STATUS(c2op_workspace_run_op(ws, NULL, fill), C2OP_ERR_SCHEMA_VIOLATION);
+    CHECK_CONTAINS(c2op_last_error(),
+                   "TestFillSeven: the op has no shape inference and output 0 'filled' does not "
+                   "exist");
+    FU_CHECK_UNCHANGED(ws, snap);
+    fu_snapshot_free(&snap);
+    float zeros[4] = {0, 0, 0, 0};
+    fu_feed_f32(ws, "filled", zeros, 1, (int64_t[]){4});
+    const DLTensor *before = NULL;
+    CHECK_OK(c2op_workspace_fetch(ws, "filled", &before));
+    const void *data = before ? before->data : NULL;
+    CHECK_OK(c2op_workspace_run_op(ws, NULL, fill));
+    float got[4], sevens[4] = {7, 7, 7, 7};
+    if (fu_fetch_f32(ws, "filled", got, 4)) fu_check_floats_eq("filled", got, sevens, 4);
+    const DLTensor *after = NULL;
+    CHECK_OK(c2op_workspace_fetch(ws, "filled", &after));
+    CHECK(after && after->data == data); /* written in place, not replaced */
+  }
+  c2op_op_def_destroy(fill);
+
+  const char *ins[1] = {"x"};
+  c2op_op_def *sink = fu_op("TestSink", 1, ins, 0, NULL);
+  if (sink) {
+    const int32_t blobs = c2op_workspace_num_blobs(ws);
+    const int calls = sink_calls;
+    CHECK_OK(c2op_workspace_run_op(ws, NULL, sink));
+    CHECK_EQ_INT(sink_calls, calls + 1);
+    CHECK_EQ_INT(c2op_workspace_num_blobs(ws), blobs);
+  }
+  c2op_op_def_destroy(sink);
+  c2op_workspace_destroy(ws);
+}
+
+/* Inferred output types that cannot be allocated: refused before the
+ * kernel runs, the workspace unchanged. */
+static void inferred_outputs_that_cannot_exist_are_refused(void) {
+  float x[6];
+  c2op_workspace *ws = ws_with_x(x);
+  if (!ws || !register_test_ops()) {
+    c2op_workspace_destroy(ws);
+    return;
+  }
+  c2op_op_def *def = fu_op1("TestBadInfer", "x", "o");
+  if (!def) {
+    c2op_workspace_destroy(ws);
+    return;
+  }
+  static const struct {
+    DLDataType dtype;
+    int32_t ndim;
+    int64_t shape[3];
+    c2op_status status;
+    const char *message;
+  } cases[] = {
+      {{kDLFloat, 32, 1}, 2, {2, -1}, C2OP_ERR_INVALID_ARGUMENT, "blob 'o': shape[1] is negative"},
+      {{kDLFloat, 32, 1}, 3, {(int64_t)1 << 40, (int64_t)1 << 40, 4}, C2OP_ERR_OVERFLOW,
+       "blob 'o': element count overflows int64"},
+      {{kDLFloat, 64, 1}, 1, {(int64_t)1 << 62}, C2OP_ERR_OVERFLOW,
+       "blob 'o': byte size overflows"},
+      {{kDLInt, 4, 1}, 1, {8}, C2OP_ERR_UNSUPPORTED_DTYPE,
+       "blob 'o': dtype elements are not a whole number of bytes"},
+  };
+  const int calls = bad_calls;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    memset(&g_bad_type, 0, sizeof g_bad_type);
+    g_bad_type.dtype = cases[i].dtype;
+    g_bad_type.ndim = cases[i].ndim;
+    for (int d = 0; d < cases[i].ndim; d++) g_bad_type.shape[d] = cases[i].shape[d];
+    fu_snapshot snap = fu_snapshot_take(ws);
+    CHECK_STATUS(c2op_workspace_run_op(ws, NULL, def), cases[i].status);
+    CHECK_CONTAINS(c2op_last_error(), cases[i].message);
+    FU_CHECK_UNCHANGED(ws, snap);
+    fu_snapshot_free(&snap);
+  }
+  CHECK_EQ_INT(bad_calls, calls);
+  c2op_op_def_destroy(def);
+  c2op_workspace_destroy(ws);
+}
+
+/* An existing output is reused only when dtype (code, bits, lanes), rank
+ * and every dim match; each differing field alone makes run_op replace it
+ * with a blob of the inferred type. */
+static void outputs_of_another_type_are_replaced_field_by_field(void) {
+  float x[6];
+  c2op_workspace *ws = ws_with_x(x);
+  if (!ws) return;
+  c2op_op_def *def = fu_op1("Negative", "x", "y");
+  if (!def) {
+    c2op_workspace_destroy(ws);
+    return;
+  }
+  static double d6[6];
+  static float f6[6], f12[12];
+  static const struct {
+    DLDataType dtype;
+    int32_t ndim;
+    int64_t shape[2];
+    void *data;
+    const char *what;
+  } olds[] = {
+      {{kDLFloat, 64, 1}, 2, {2, 3}, d6, "another dtype code/bits"},
+      {{kDLFloat, 32, 2}, 2, {2, 3}, f12, "another lane count"},
+      {{kDLFloat, 32, 1}, 1, {6}, f6, "another rank"},
+      {{kDLFloat, 32, 1}, 2, {3, 2}, f6, "another dim"},
+      {{kDLFloat, 32, 1}, 2, {2, 3}, f6, "the same type (reused)"},
+  };
+  float want[6];
+  for (int i = 0; i < 6; i++) want[i] = -x[i];
+  for (size_t i = 0; i < sizeof olds / sizeof olds[0]; i++) {
+    int64_t shape[2] = {olds[i].shape[0], olds[i].shape[1]};
+    DLTensor t = fu_view(olds[i].data, olds[i].dtype, olds[i].ndim, shape, NULL);
+    CHECK_OK(c2op_workspace_feed(ws, "y", &t));
+    const DLTensor *before = NULL;
+    CHECK_OK(c2op_workspace_fetch(ws, "y", &before));
+    const void *old_data = before ? before->data : NULL;
+    CHECK_OK(c2op_workspace_run_op(ws, NULL, def));
+    const DLTensor *after = NULL;
+    CHECK_OK(c2op_workspace_fetch(ws, "y", &after));
+    if (!after) continue;
+    const int reused = after->data == old_data;
+    if (reused != (i == 4)) TEST_FAIL_("%s: reused %d", olds[i].what, reused);
+    CHECK(after->ndim == 2 && after->shape[0] == 2 && after->shape[1] == 3);
+    float got[6];
+    if (fu_fetch_f32(ws, "y", got, 6)) fu_check_floats_eq(olds[i].what, got, want, 6);
+  }
+  c2op_op_def_destroy(def);
+  c2op_workspace_destroy(ws);
+}
+
+/* An op with more outputs than twice the workspace's room grows it in one
+ * step; every output is right. */
+static void an_op_with_many_outputs_grows_the_workspace(void) {
+  float x[6];
+  c2op_workspace *ws = ws_with_x(x);
+  if (!ws || !register_test_ops()) {
+    c2op_workspace_destroy(ws);
+    return;
+  }
+  enum { K = 40 };
+  char names[K][8];
+  const char *outs[K];
+  for (int k = 0; k < K; k++) {
+    snprintf(names[k], sizeof names[k], "o%d", k);
+    outs[k] = names[k];
+  }
+  const char *ins[1] = {"x"};
+  c2op_op_def *def = fu_op("TestWide", 1, ins, K, outs);
+  if (def) CHECK_OK(c2op_workspace_run_op(ws, NULL, def));
+  CHECK_EQ_INT(c2op_workspace_num_blobs(ws), K + 1);
+  for (int k = 0; k < K; k++) {
+    float got[6];
+    if (fu_fetch_f32(ws, names[k], got, 6)) fu_check_floats_eq(names[k], got, x, 6);
+  }
+  c2op_op_def_destroy(def);
+  c2op_workspace_destroy(ws);
+}
+
+/* A kernel's error is prefixed with the op type; a message that fills the
+ * buffer is cut to it (1023 bytes), the prefix kept; the workspace is
+ * unchanged. */
+static void a_kernel_error_too_long_for_the_buffer_is_cut(void) {
+  float x[6];
+  c2op_workspace *ws = ws_with_x(x);
+  if (!ws || !register_test_ops()) {
+    c2op_workspace_destroy(ws);
+    return;
+  }
+  c2op_op_def *def = fu_op1("TestFailLong", "x", "y");
+  if (def) {
+    fu_snapshot snap = fu_snapshot_take(ws);
+    CHECK_STATUS(c2op_workspace_run_op(ws, NULL, def), C2OP_ERR_NOT_FOUND);
+    const char *m = c2op_last_error();
+    CHECK(strncmp(m, "TestFailLong: op 'qqqq", 22) == 0);
+    CHECK_EQ_INT(strlen(m), 1023);
+    FU_CHECK_UNCHANGED(ws, snap);
+    fu_snapshot_free(&snap);
+  }
+  c2op_op_def_destroy(def);
+  c2op_workspace_destroy(ws);
+}
+
+int main(void) {
+  RUN(null_and_out_of_range_arguments_are_refused);
+  RUN(feeds_the_workspace_cannot_hold_are_refused);
+  RUN(run_op_refuses_defs_that_break_their_schema_or_device);
+  RUN(run_op_refuses_the_same_output_twice);
+  RUN(ops_without_inference_inputs_or_outputs_run);
+  RUN(inferred_outputs_that_cannot_exist_are_refused);
+  RUN(outputs_of_another_type_are_replaced_field_by_field);
+  RUN(an_op_with_many_outputs_grows_the_workspace);
+  RUN(a_kernel_error_too_long_for_the_buffer_is_cut);
+  return TEST_MAIN_END();
+}
