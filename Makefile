@@ -149,7 +149,7 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(VALGRIND_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(VALGRIND_BUILD) $(COV_BUILD)
 
 # The Python package (python/, issue #7): a venv over the system Python, so
 # that Debian's NumPy, pytest, dask, distributed, onnx (and torch, where
