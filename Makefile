@@ -79,3 +79,16 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# Fuzzing (fuzz/): libFuzzer targets built with clang, ASan and UBSan in
+# $(FUZZ_BUILD); each runs FUZZ_SECONDS seconds and a crash fails the run.
+# Installs clang and libclang-rt-14-dev when missing.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_TARGETS ?= kernel npy netdef
+.PHONY: fuzz clean-fuzz
+fuzz:
+	JOBS=$(JOBS) sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+clean-fuzz:
+	rm -rf $(FUZZ_BUILD)

@@ -425,6 +425,8 @@ static void print_stats(void) {
     fprintf(stderr, "  %8lu  %s\n", g_count_why[i], g_why_names[i]);
 }
 
+static int g_verbose; /* FUZZ_KERNEL_VERBOSE: print every call */
+
 static const char *g_entry_names[] = {"plain", "_ex(NULL)", "_ex(ctx 1 thread)",
                                       "_ex(ctx 3 threads)", "registry kernel"};
 
@@ -456,6 +458,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   g_want = malloc(ARENA_BYTES);
   if (!g_arena || !g_snap || !g_want) abort();
   if (getenv("FUZZ_KERNEL_STATS")) atexit(print_stats);
+  g_verbose = getenv("FUZZ_KERNEL_VERBOSE") != NULL;
   if (c2op_context_create(&g_ctx1) != C2OP_OK || c2op_context_set_num_threads(g_ctx1, 1) ||
       c2op_context_create(&g_ctx3) != C2OP_OK || c2op_context_set_num_threads(g_ctx3, 3) ||
       c2op_kernel_lookup("Negative", C2OP_DEVICE_CPU, &g_reg_negative) != C2OP_OK ||
@@ -556,6 +559,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   c2op_status st = call(negative, entry, x, y);
 
+  if (g_verbose) {
+    fprintf(stderr, "%s %s -> %s \"%s\" (predicted %s%s%s)\n",
+            negative ? "Negative" : "NegateGradient", g_entry_names[entry], c2op_status_name(st),
+            st == C2OP_OK ? "" : c2op_last_error(), want_ok ? "OK" : "an error: ",
+            want_ok ? "" : why, "");
+    describe("x", x);
+    describe("y", y);
+  }
   if (memcmp(&before_x, &vx, sizeof vx) != 0 || memcmp(&before_y, &vy, sizeof vy) != 0)
     fail("the call changed a DLTensor or its shape/stride arrays", negative, entry, st, x, y);
   if (st != C2OP_OK) {
