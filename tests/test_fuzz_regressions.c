@@ -1,0 +1,56 @@
+/*
+ * test_fuzz_regressions.c - one test per bug the fuzz targets (fuzz/)
+ * found, each failing before its fix. The inputs that found them are in
+ * fuzz/regressions/<target>/ (replayed by ctest in build-fuzz/); these
+ * tests restate each case through the public API so the main suite
+ * (release and ASan+UBSan builds) keeps them fixed.
+ */
+#include "c2op_test.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Calls op(x, y) expecting `want`, with a message, y's bytes untouched and
+ * the tensors' fields unchanged. */
+static void check_refused(int negative, const DLTensor *x, DLTensor *y, const unsigned char *ybuf,
+                          size_t ybytes, c2op_status want) {
+  unsigned char before[256];
+  DLTensor xs = *x, ys = *y;
+  memcpy(before, ybuf, ybytes);
+  c2op_status st = negative ? c2op_negative(x, y) : c2op_negate_gradient(x, y);
+  CHECK_STATUS(st, want);
+  CHECK(c2op_last_error()[0] != '\0');
+  CHECK(memcmp(before, ybuf, ybytes) == 0);
+  CHECK(memcmp(&xs, x, sizeof xs) == 0 && memcmp(&ys, y, sizeof ys) == 0);
+}
+
+/* fuzz/regressions/kernel/extent_hi_plus_one_overflow: a stride whose
+ * reach is exactly INT64_MAX elements made the extent computation add 1 to
+ * INT64_MAX (signed overflow: UB; in a release build it wrapped, and with
+ * 1-byte elements the tensor was accepted and indexed 2^63 bytes away). */
+static void stride_reaching_int64_max_is_an_overflow(void) {
+  unsigned char xbuf[16] = {1, 2, 3, 4}, ybuf[16] = {0};
+  int64_t shape[1] = {2}, huge[1] = {INT64_MAX};
+  const DLDataType dts[2] = {{kDLInt, 8, 1}, {kDLUInt, 8, 1}};
+  for (int d = 0; d < 2; d++) {
+    for (int negative = 0; negative < 2; negative++) {
+      /* The huge stride in x, then in y. */
+      DLTensor x = {xbuf, {kDLCPU, 0}, 1, dts[d], shape, huge, 0};
+      DLTensor y = {ybuf, {kDLCPU, 0}, 1, dts[d], shape, NULL, 0};
+      check_refused(negative, &x, &y, ybuf, sizeof ybuf, C2OP_ERR_OVERFLOW);
+      x.strides = NULL;
+      y.strides = huge;
+      check_refused(negative, &x, &y, ybuf, sizeof ybuf, C2OP_ERR_OVERFLOW);
+    }
+  }
+  /* Over two dims: INT64_MAX - 1 plus 1. */
+  int64_t shape2[2] = {2, 2}, strides2[2] = {INT64_MAX - 1, 1};
+  DLTensor x = {xbuf, {kDLCPU, 0}, 2, dts[0], shape2, strides2, 0};
+  DLTensor y = {ybuf, {kDLCPU, 0}, 2, dts[0], shape2, NULL, 0};
+  check_refused(1, &x, &y, ybuf, sizeof ybuf, C2OP_ERR_OVERFLOW);
+}
+
+int main(void) {
+  RUN(stride_reaching_int64_max_is_an_overflow);
+  return TEST_MAIN_END();
+}
