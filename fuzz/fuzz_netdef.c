@@ -98,9 +98,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (st != C2OP_OK) {
     if (net != sentinel) die("an error, but *net_out was written", c2op_last_error());
     check_message(data, size);
+    if (getenv("FUZZ_VERBOSE")) fprintf(stderr, "refused: %s: %s\n", c2op_status_name(st), c2op_last_error());
     return 0;
   }
   if (!net || net == sentinel) die("OK without a net", NULL);
+  if (getenv("FUZZ_VERBOSE")) fprintf(stderr, "read: %d ops\n", (int)c2op_net_num_ops(net));
 
   char *out1 = NULL, *out2 = NULL;
   size_t len1 = 0, len2 = 0;

@@ -152,9 +152,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (npy_read_header(fd, as_bf16, &h, err, sizeof err) != 0) {
       if (!memchr(err, '\0', sizeof err) || err[0] == '\0' || err[0] == 'Z')
         die("an error without a message", NULL);
+      if (getenv("FUZZ_VERBOSE")) fprintf(stderr, "refused%s: %s\n", as_bf16 ? " (--bfloat16)" : "", err);
       continue;
     }
     check_header(&h, size);
+    if (getenv("FUZZ_VERBOSE"))
+      fprintf(stderr, "read%s: descr %s, %d dims, %llu bytes of data\n", as_bf16 ? " (--bfloat16)" : "",
+              h.canonical_descr, h.ndim, (unsigned long long)h.data_bytes);
     off_t at = lseek(fd, 0, SEEK_CUR);
     if (at < 0 || (uint64_t)at != h.data_offset) die("fd not left at data_offset", NULL);
     read_data(fd, &h, size);
