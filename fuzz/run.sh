@@ -2,7 +2,8 @@
 # Builds the fuzz targets (clang, libFuzzer, ASan+UBSan) in BUILD_DIR and
 # runs each for SECONDS seconds, one after the other; `make fuzz
 # FUZZ_SECONDS=N` calls it. New inputs go to BUILD_DIR/corpus/<target>
-# (the committed seeds in fuzz/corpus/<target> are read, never written);
+# (the committed seeds in fuzz/corpus/<target> and the inputs of past
+# findings in fuzz/regressions/<target> are read, never written);
 # a crash leaves its input in BUILD_DIR/artifacts/ and fails the run.
 # Prints each target's executions and coverage.
 #
@@ -27,6 +28,9 @@ for t in $targets; do
   mkdir -p "$build/corpus/$t"
   dict=""
   [ -f "fuzz/dict/$t.dict" ] && dict="-dict=fuzz/dict/$t.dict"
+  # The inputs of past findings run first, with the seeds.
+  regressions=""
+  [ -d "fuzz/regressions/$t" ] && regressions="fuzz/regressions/$t"
   log="$build/fuzz_$t.log"
   echo "== fuzz_$t for ${seconds}s (log: $log)"
   # -timeout: one input running 10 s is a hang; -rss_limit_mb: a leak or a
@@ -34,7 +38,7 @@ for t in $targets; do
   # shellcheck disable=SC2086
   if "./$build/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
        -print_final_stats=1 -artifact_prefix="$build/artifacts/fuzz_$t-" $dict \
-       "$build/corpus/$t" "fuzz/corpus/$t" >"$log" 2>&1; then
+       "$build/corpus/$t" "fuzz/corpus/$t" $regressions >"$log" 2>&1; then
     grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' "$log" |
       sed 's/^stat::/   /'
     grep -E '#[0-9]+ +DONE' "$log" | tail -1 | sed 's/^/   /'
