@@ -27,6 +27,7 @@
  *    snapshot (x read in full before y is written); so y holds the
  *    reference result and no byte outside y changed;
  *  - error: the arena is unchanged and c2op_last_error() is non-empty;
+ *    OK: c2op_last_error() is empty;
  *  - either way the DLTensor structs and their shape and stride arrays are
  *    unchanged.
  * A failed check prints the case and aborts (libFuzzer saves the input).
@@ -582,6 +583,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fprintf(stderr, "(expected an error: %s)\n", why);
     fail("accepted an invalid call", negative, entry, st, x, y);
   }
+  if (c2op_last_error()[0] != '\0') fail("OK, but a message is left over", negative, entry, st, x, y);
 
   g_count_ok++;
   if (fy.numel > 0) g_count_ok_elems++;
