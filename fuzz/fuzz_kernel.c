@@ -70,37 +70,47 @@ static uint16_t rd_u16(reader *r) {
 
 static uint64_t rd_u64(reader *r) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v |= (uint64_t)rd_u8(r) << (8 * i);
+  for (int i = 0; i < 8; i++)
+    v |= (uint64_t)rd_u8(r) << (8 * i);
   return v;
 }
 
 /* Values that provoke overflow in element counts, reaches and offsets. */
-static const int64_t k_huge[] = {
-    INT64_MAX,          INT64_MIN,          INT64_MAX / 2 + 1,   -(INT64_MAX / 2) - 1,
-    (int64_t)1 << 32,   -((int64_t)1 << 32), (int64_t)1 << 62,   3037000500,
-    -3037000500,        (int64_t)1 << 31,    INT32_MAX,          (int64_t)1 << 40,
-    INT64_MAX / 3,      INT64_MAX / 16 + 1,  -1,                 (int64_t)1 << 21,
-    ((int64_t)1 << 29) + 1, INT64_MAX - 1,   (int64_t)1 << 48,   -((int64_t)1 << 60)};
+static const int64_t k_huge[] = {INT64_MAX,
+                                 INT64_MIN,
+                                 INT64_MAX / 2 + 1,
+                                 -(INT64_MAX / 2) - 1,
+                                 (int64_t)1 << 32,
+                                 -((int64_t)1 << 32),
+                                 (int64_t)1 << 62,
+                                 3037000500,
+                                 -3037000500,
+                                 (int64_t)1 << 31,
+                                 INT32_MAX,
+                                 (int64_t)1 << 40,
+                                 INT64_MAX / 3,
+                                 INT64_MAX / 16 + 1,
+                                 -1,
+                                 (int64_t)1 << 21,
+                                 ((int64_t)1 << 29) + 1,
+                                 INT64_MAX - 1,
+                                 (int64_t)1 << 48,
+                                 -((int64_t)1 << 60)};
 #define NUM_HUGE ((int)(sizeof k_huge / sizeof k_huge[0]))
 
-static const uint64_t k_huge_offsets[] = {UINT64_MAX,
-                                          (uint64_t)1 << 63,
-                                          (uint64_t)INT64_MAX,
-                                          (uint64_t)INT64_MAX - 7,
-                                          UINT64_MAX - 15,
-                                          (uint64_t)1 << 40,
-                                          (uint64_t)1 << 47,
-                                          ARENA_BYTES};
+static const uint64_t k_huge_offsets[] = {
+    UINT64_MAX,      (uint64_t)1 << 63, (uint64_t)INT64_MAX, (uint64_t)INT64_MAX - 7,
+    UINT64_MAX - 15, (uint64_t)1 << 40, (uint64_t)1 << 47,   ARENA_BYTES};
 #define NUM_HUGE_OFFSETS ((int)(sizeof k_huge_offsets / sizeof k_huge_offsets[0]))
 
 /* Valid dtypes, bool and a few near misses first; raw codes after. */
 static const DLDataType k_dtypes[] = {
-    {kDLFloat, 32, 1},  {kDLFloat, 64, 1},   {kDLFloat, 16, 1},  {kDLBfloat, 16, 1},
-    {kDLInt, 8, 1},     {kDLInt, 16, 1},     {kDLInt, 32, 1},    {kDLInt, 64, 1},
-    {kDLUInt, 8, 1},    {kDLUInt, 16, 1},    {kDLUInt, 32, 1},   {kDLUInt, 64, 1},
-    {kDLComplex, 64, 1}, {kDLComplex, 128, 1}, {C2OP_DL_BOOL, 8, 1}, {kDLFloat, 32, 4},
-    {kDLInt, 4, 1},     {kDLFloat, 8, 1},    {kDLBfloat, 32, 1}, {kDLComplex, 32, 1},
-    {kDLOpaqueHandle, 64, 1}, {kDLInt, 24, 1}, {kDLUInt, 1, 1},  {kDLInt, 8, 3}};
+    {kDLFloat, 32, 1},        {kDLFloat, 64, 1},    {kDLFloat, 16, 1},    {kDLBfloat, 16, 1},
+    {kDLInt, 8, 1},           {kDLInt, 16, 1},      {kDLInt, 32, 1},      {kDLInt, 64, 1},
+    {kDLUInt, 8, 1},          {kDLUInt, 16, 1},     {kDLUInt, 32, 1},     {kDLUInt, 64, 1},
+    {kDLComplex, 64, 1},      {kDLComplex, 128, 1}, {C2OP_DL_BOOL, 8, 1}, {kDLFloat, 32, 4},
+    {kDLInt, 4, 1},           {kDLFloat, 8, 1},     {kDLBfloat, 32, 1},   {kDLComplex, 32, 1},
+    {kDLOpaqueHandle, 64, 1}, {kDLInt, 24, 1},      {kDLUInt, 1, 1},      {kDLInt, 8, 3}};
 #define NUM_DTYPES ((int)(sizeof k_dtypes / sizeof k_dtypes[0]))
 
 static DLDataType decode_dtype(reader *r) {
@@ -186,7 +196,8 @@ static void decode_layout(reader *r, desc *v, const desc *like) {
     else
       v->shape[d] = decode_dim(r);
   }
-  if (like && shape_mode >= 224 && shape_mode < 232 && dims > 0) v->shape[0] = (int64_t)((uint64_t)like->shape[0] + 1u);
+  if (like && shape_mode >= 224 && shape_mode < 232 && dims > 0)
+    v->shape[0] = (int64_t)((uint64_t)like->shape[0] + 1u);
   v->t.shape = (shape_mode >= 252 || (rd_u8(r) >= 250)) ? NULL : v->shape;
 
   uint8_t mode = rd_u8(r);
@@ -197,13 +208,12 @@ static void decode_layout(reader *r, desc *v, const desc *like) {
   }
   switch (mode % 5) {
   case 0: v->t.strides = NULL; return;
-  case 1: /* explicit compact */
-    compact_strides(v->shape, dims, v->strides);
-    break;
+  case 1: /* explicit compact */ compact_strides(v->shape, dims, v->strides); break;
   case 2: { /* compact, dims permuted (a transpose) */
     int64_t c[MAX_DIMS_DECODED];
     compact_strides(v->shape, dims, c);
-    for (int32_t d = 0; d < dims; d++) v->strides[d] = c[d];
+    for (int32_t d = 0; d < dims; d++)
+      v->strides[d] = c[d];
     for (int32_t d = dims - 1; d > 0; d--) {
       int32_t j = (int32_t)(rd_u8(r) % (uint32_t)(d + 1));
       int64_t t = v->strides[d];
@@ -222,7 +232,8 @@ static void decode_layout(reader *r, desc *v, const desc *like) {
     }
     break;
   default:
-    for (int32_t d = 0; d < dims; d++) v->strides[d] = decode_stride(r);
+    for (int32_t d = 0; d < dims; d++)
+      v->strides[d] = decode_stride(r);
     break;
   }
   v->t.strides = v->strides;
@@ -235,9 +246,9 @@ static void decode_layout(reader *r, desc *v, const desc *like) {
 typedef struct {
   int well_formed; /* ndim in range, shape present, dims >= 0, count fits */
   int64_t numel;
-  size_t es;        /* bytes per element; 0 = not a whole number of bytes */
-  int fits;         /* numel > 0: extent and addresses fit in 64 bits */
-  __int128 lo, hi;  /* byte extent relative to data + byte_offset */
+  size_t es;       /* bytes per element; 0 = not a whole number of bytes */
+  int fits;        /* numel > 0: extent and addresses fit in 64 bits */
+  __int128 lo, hi; /* byte extent relative to data + byte_offset */
 } facts;
 
 static facts tensor_facts(const DLTensor *t) {
@@ -269,7 +280,8 @@ static facts tensor_facts(const DLTensor *t) {
     if (t->strides) {
       stride = t->strides[d];
     } else {
-      for (int32_t j = d + 1; j < t->ndim; j++) stride *= t->shape[j];
+      for (int32_t j = d + 1; j < t->ndim; j++)
+        stride *= t->shape[j];
     }
     __int128 reach = (__int128)(len - 1) * stride;
     if (reach > limit || reach < -limit) big = 1;
@@ -303,9 +315,8 @@ static void decode_placement(reader *r, desc *v) {
   facts f = tensor_facts(&v->t); /* data and byte_offset still 0 */
   uint16_t pos = rd_u16(r);
   if (mode < 160) {
-    int64_t span = f.numel > 0 && f.es > 0 && f.hi - f.lo <= ARENA_BYTES
-                       ? (int64_t)(f.hi - f.lo)
-                       : -1;
+    int64_t span =
+        f.numel > 0 && f.es > 0 && f.hi - f.lo <= ARENA_BYTES ? (int64_t)(f.hi - f.lo) : -1;
     int64_t at = span >= 0 ? (int64_t)(-f.lo) + (int64_t)(pos % (uint64_t)(ARENA_BYTES - span + 1))
                            : (int64_t)(pos % ARENA_BYTES);
     int64_t split = (int64_t)(rd_u8(r) % 64u); /* part carried by byte_offset */
@@ -356,7 +367,8 @@ static int self_overlaps(const DLTensor *t, int64_t numel) {
   }
   qsort(offs, (size_t)numel, sizeof *offs, cmp_i64);
   int dup = 0;
-  for (int64_t k = 1; k < numel && !dup; k++) dup = offs[k] == offs[k - 1];
+  for (int64_t k = 1; k < numel && !dup; k++)
+    dup = offs[k] == offs[k - 1];
   free(offs);
   return dup;
 }
@@ -474,10 +486,8 @@ static c2op_status call(int negative, int entry, const DLTensor *x, DLTensor *y)
   switch (entry) {
   case 0: return negative ? c2op_negative(x, y) : c2op_negate_gradient(x, y);
   case 1: return negative ? c2op_negative_ex(NULL, x, y) : c2op_negate_gradient_ex(NULL, x, y);
-  case 2:
-    return negative ? c2op_negative_ex(g_ctx1, x, y) : c2op_negate_gradient_ex(g_ctx1, x, y);
-  case 3:
-    return negative ? c2op_negative_ex(g_ctx3, x, y) : c2op_negate_gradient_ex(g_ctx3, x, y);
+  case 2: return negative ? c2op_negative_ex(g_ctx1, x, y) : c2op_negate_gradient_ex(g_ctx1, x, y);
+  case 3: return negative ? c2op_negative_ex(g_ctx3, x, y) : c2op_negate_gradient_ex(g_ctx3, x, y);
   default: {
     const DLTensor *in[1] = {x};
     DLTensor *out[1] = {y};
@@ -544,7 +554,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* The arena: the rest of the input, repeated; a counter if none. */
   size_t rest = r.pos < size ? size - r.pos : 0;
   if (rest == 0) {
-    for (size_t i = 0; i < 256; i++) g_arena[i] = (unsigned char)(i * 37u + 11u);
+    for (size_t i = 0; i < 256; i++)
+      g_arena[i] = (unsigned char)(i * 37u + 11u);
     rest = 256;
   } else {
     if (rest > ARENA_BYTES) rest = ARENA_BYTES;
@@ -563,8 +574,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (g_verbose) {
     fprintf(stderr, "%s %s -> %s \"%s\" (predicted %s%s%s)\n",
             negative ? "Negative" : "NegateGradient", g_entry_names[entry], c2op_status_name(st),
-            st == C2OP_OK ? "" : c2op_last_error(), want_ok ? "OK" : "an error: ",
-            want_ok ? "" : why, "");
+            st == C2OP_OK ? "" : c2op_last_error(),
+            want_ok ? "OK" : "an error: ", want_ok ? "" : why, "");
     describe("x", x);
     describe("y", y);
   }
@@ -583,7 +594,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fprintf(stderr, "(expected an error: %s)\n", why);
     fail("accepted an invalid call", negative, entry, st, x, y);
   }
-  if (c2op_last_error()[0] != '\0') fail("OK, but a message is left over", negative, entry, st, x, y);
+  if (c2op_last_error()[0] != '\0')
+    fail("OK, but a message is left over", negative, entry, st, x, y);
 
   g_count_ok++;
   if (fy.numel > 0) g_count_ok_elems++;
@@ -601,7 +613,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (memcmp(g_arena, g_want, ARENA_BYTES) != 0) {
     size_t i = 0;
-    while (g_arena[i] == g_want[i]) i++;
+    while (g_arena[i] == g_want[i])
+      i++;
     fprintf(stderr, "first wrong byte at arena offset %zu: want 0x%02x got 0x%02x (was 0x%02x)\n",
             i, g_want[i], g_arena[i], g_snap[i]);
     fail("the result differs from the reference", negative, entry, st, x, y);

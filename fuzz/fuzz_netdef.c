@@ -38,7 +38,8 @@ static void check_equal(const c2op_net *a, const c2op_net *b) {
     const c2op_op_def *x = NULL, *y = NULL;
     if (c2op_net_op(a, i, &x) != C2OP_OK || c2op_net_op(b, i, &y) != C2OP_OK || !x || !y)
       die("c2op_net_op failed", c2op_last_error());
-    if (!str_eq(x->type, y->type) || !str_eq(x->name, y->name)) die("op type or name differs", y->type);
+    if (!str_eq(x->type, y->type) || !str_eq(x->name, y->name))
+      die("op type or name differs", y->type);
     if (x->num_inputs != y->num_inputs || x->num_outputs != y->num_outputs)
       die("op blob counts differ", x->type);
     for (int32_t k = 0; k < x->num_inputs; k++)
@@ -56,8 +57,10 @@ static void check_equal(const c2op_net *a, const c2op_net *b) {
     if (n != m) die("external blob counts differ", NULL);
     for (int32_t i = 0; i < n; i++) {
       const char *s = NULL, *t = NULL;
-      c2op_status s1 = which ? c2op_net_external_output(a, i, &s) : c2op_net_external_input(a, i, &s);
-      c2op_status s2 = which ? c2op_net_external_output(b, i, &t) : c2op_net_external_input(b, i, &t);
+      c2op_status s1 =
+          which ? c2op_net_external_output(a, i, &s) : c2op_net_external_input(a, i, &s);
+      c2op_status s2 =
+          which ? c2op_net_external_output(b, i, &t) : c2op_net_external_input(b, i, &t);
       if (s1 != C2OP_OK || s2 != C2OP_OK || !str_eq(s, t)) die("external blob differs", t);
     }
   }
@@ -98,7 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (st != C2OP_OK) {
     if (net != sentinel) die("an error, but *net_out was written", c2op_last_error());
     check_message(data, size);
-    if (getenv("FUZZ_VERBOSE")) fprintf(stderr, "refused: %s: %s\n", c2op_status_name(st), c2op_last_error());
+    if (getenv("FUZZ_VERBOSE"))
+      fprintf(stderr, "refused: %s: %s\n", c2op_status_name(st), c2op_last_error());
     return 0;
   }
   if (!net || net == sentinel) die("OK without a net", NULL);
@@ -115,7 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   check_equal(net, again);
   if (c2op_net_to_text(again, &out2, &len2) != C2OP_OK || !out2)
     die("c2op_net_to_text failed the second time", c2op_last_error());
-  if (len1 != len2 || strcmp(out1, out2) != 0) die("writing the read-back net gives other text", out2);
+  if (len1 != len2 || strcmp(out1, out2) != 0)
+    die("writing the read-back net gives other text", out2);
   c2op_free(out1);
   c2op_free(out2);
   c2op_net_destroy(again);

@@ -6,7 +6,8 @@
  * memory file (memfd), once as is and once with --bfloat16. Then, as the
  * CLI does, the data is read (at most what the file holds) and byte
  * swapped. Checks:
- *  - an error gives a NUL-terminated, non-empty message;
+ *  - an error gives a NUL-terminated, non-empty message of printable
+ *    ASCII (bytes from the file are escaped, not copied raw);
  *  - a header read leaves the fd at data_offset, with numel the product of
  *    the shape, data_bytes = numel * itemsize, ndim <= NPY_MAX_DIMS, and
  *    NUL-terminated descr strings;
@@ -63,7 +64,8 @@ static int memory_file(const void *p, size_t n) {
 
 static int effective_fortran(const npy_header *h) {
   int big = 0;
-  for (int i = 0; i < h->ndim; i++) big += h->shape[i] > 1;
+  for (int i = 0; i < h->ndim; i++)
+    big += h->shape[i] > 1;
   return h->fortran_order && h->numel > 0 && big > 1;
 }
 
@@ -152,13 +154,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (npy_read_header(fd, as_bf16, &h, err, sizeof err) != 0) {
       if (!memchr(err, '\0', sizeof err) || err[0] == '\0' || err[0] == 'Z')
         die("an error without a message", NULL);
-      if (getenv("FUZZ_VERBOSE")) fprintf(stderr, "refused%s: %s\n", as_bf16 ? " (--bfloat16)" : "", err);
+      for (const char *c = err; *c; c++)
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+          die("the message has a byte that is not printable ASCII", err);
+      if (getenv("FUZZ_VERBOSE"))
+        fprintf(stderr, "refused%s: %s\n", as_bf16 ? " (--bfloat16)" : "", err);
       continue;
     }
     check_header(&h, size);
     if (getenv("FUZZ_VERBOSE"))
-      fprintf(stderr, "read%s: descr %s, %d dims, %llu bytes of data\n", as_bf16 ? " (--bfloat16)" : "",
-              h.canonical_descr, h.ndim, (unsigned long long)h.data_bytes);
+      fprintf(stderr, "read%s: descr %s, %d dims, %llu bytes of data\n",
+              as_bf16 ? " (--bfloat16)" : "", h.canonical_descr, h.ndim,
+              (unsigned long long)h.data_bytes);
     off_t at = lseek(fd, 0, SEEK_CUR);
     if (at < 0 || (uint64_t)at != h.data_offset) die("fd not left at data_offset", NULL);
     read_data(fd, &h, size);
