@@ -5,10 +5,20 @@
  * tests restate each case through the public API so the main suite
  * (release and ASan+UBSan builds) keeps them fixed.
  */
+#define _GNU_SOURCE /* programs/npy.c reads through read(2) */
 #include "c2op_test.h"
 
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
+
+/* The c2op command's .npy reader, compiled in (it is CLI code, not part of
+ * the library); it names dtypes through the CLI's helper. */
+#include "../programs/npy.c"
+const char *cli_dtype_name(DLDataType dtype) {
+  (void)dtype;
+  return "(dtype)";
+}
 
 /* Calls op(x, y) expecting `want`, with a message, y's bytes untouched and
  * the tensors' fields unchanged. */
@@ -50,7 +60,47 @@ static void stride_reaching_int64_max_is_an_overflow(void) {
   check_refused(1, &x, &y, ybuf, sizeof ybuf, C2OP_ERR_OVERFLOW);
 }
 
+/* Reads a .npy file made of a version 1.0 preamble and `header`; returns
+ * npy_read_header's result, the message in err. */
+static int read_npy_header(const char *header, size_t len, char *err, size_t err_size) {
+  FILE *f = tmpfile();
+  if (!f) return 0;
+  unsigned char pre[10] = {
+      0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(len & 0xff), (unsigned char)(len >> 8)};
+  fwrite(pre, 1, sizeof pre, f);
+  fwrite(header, 1, len, f);
+  fflush(f);
+  lseek(fileno(f), 0, SEEK_SET);
+  npy_header h;
+  int rc = npy_read_header(fileno(f), 0, &h, err, err_size);
+  fclose(f);
+  return rc;
+}
+
+static int printable_ascii(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e) return 0;
+  return 1;
+}
+
+/* fuzz/regressions/npy/key_with_control_bytes, descr_with_control_bytes:
+ * the .npy reader copied bytes of the file into its messages raw, so a
+ * file could put a terminal escape sequence (ESC [2J: clear the screen) or
+ * invalid UTF-8 on the c2op command's stderr. They are now shown as \xHH. */
+static void npy_messages_escape_the_bytes_they_quote(void) {
+  static const char key[] = "{'desc\xd5\x0c': '<f4', 'fortran_order': False, 'shape': (1,), }\n";
+  static const char descr[] = "{'descr': '<f\x1b[2J4', 'fortran_order': False, 'shape': (1,), }\n";
+  char err[512];
+  CHECK_EQ_INT(read_npy_header(key, sizeof key - 1, err, sizeof err), -1);
+  CHECK(printable_ascii(err));
+  CHECK_CONTAINS(err, "unexpected key 'desc\\xd5\\x0c'");
+  CHECK_EQ_INT(read_npy_header(descr, sizeof descr - 1, err, sizeof err), -1);
+  CHECK(printable_ascii(err));
+  CHECK_CONTAINS(err, "unsupported dtype '<f\\x1b[2J4'");
+}
+
 int main(void) {
   RUN(stride_reaching_int64_max_is_an_overflow);
+  RUN(npy_messages_escape_the_bytes_they_quote);
   return TEST_MAIN_END();
 }
