@@ -5,7 +5,7 @@
  * Checks:
  *  - an error leaves *net_out untouched and gives a message that starts
  *    with "line L, column C: " where line L exists in the input and column
- *    C is at most one past its end;
+ *    C is at most one past its end; the message is printable ASCII;
  *  - a net read is written (c2op_net_to_text: NUL-terminated, the length it
  *    reports), read back, and the two nets are equal field by field; the
  *    second text equals the first (the writer's output is a fixed point).
@@ -70,6 +70,9 @@ static void check_equal(const c2op_net *a, const c2op_net *b) {
 static void check_message(const uint8_t *data, size_t size) {
   const char *msg = c2op_last_error();
   if (!msg || !*msg) die("an error without a message", NULL);
+  for (const char *c = msg; *c; c++)
+    if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+      die("the message has a byte that is not printable ASCII", msg);
   long long line = 0, col = 0;
   int used = 0;
   if (sscanf(msg, "line %lld, column %lld: %n", &line, &col, &used) != 2 || used == 0)
