@@ -99,8 +99,28 @@ static void npy_messages_escape_the_bytes_they_quote(void) {
   CHECK_CONTAINS(err, "unsupported dtype '<f\\x1b[2J4'");
 }
 
+/* fuzz/regressions/netdef/string_token_utf8, op_type_escape_sequence: the
+ * NetDef reader quoted bytes >= 0x80 of a token (a string where a field
+ * name belongs), and the decoded op type of an unknown op, raw in its
+ * messages (an op type "\033[2J" cleared the terminal of whoever printed
+ * the error). They are now shown as '?'. */
+static void netdef_messages_show_only_printable_ascii(void) {
+  static const char field[] = "\"\xc3\xa9tat\"\n";
+  static const char type[] = "op { input: \"X\" output: \"Y\" type: \"\\033[2J\\xff\" }\n";
+  c2op_net *net = NULL;
+  CHECK_STATUS(c2op_net_from_text(field, sizeof field - 1, &net), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK(printable_ascii(c2op_last_error()));
+  CHECK_CONTAINS(c2op_last_error(),
+                 "line 1, column 1: expected a field name in the net, found '\"??tat\"'");
+  CHECK_STATUS(c2op_net_from_text(type, sizeof type - 1, &net), C2OP_ERR_NOT_FOUND);
+  CHECK(printable_ascii(c2op_last_error()));
+  CHECK_CONTAINS(c2op_last_error(), "unknown op type '?[2J?'");
+  CHECK(net == NULL);
+}
+
 int main(void) {
   RUN(stride_reaching_int64_max_is_an_overflow);
   RUN(npy_messages_escape_the_bytes_they_quote);
+  RUN(netdef_messages_show_only_printable_ascii);
   return TEST_MAIN_END();
 }
