@@ -41,7 +41,7 @@ for t in $targets; do
        "$build/corpus/$t" "fuzz/corpus/$t" $regressions >"$log" 2>&1; then
     grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' "$log" |
       sed 's/^stat::/   /'
-    grep -E '#[0-9]+ +DONE' "$log" | tail -1 | sed 's/^/   /'
+    grep -E '#[0-9]+[[:space:]]+DONE' "$log" | tail -1 | sed 's/^/   /'
   else
     status=1
     echo "!! fuzz_$t FAILED: see $log; inputs in $build/artifacts/" >&2
