@@ -176,3 +176,16 @@ bench-python: python
 	@mkdir -p $(BENCH_OUT)
 	$(PYVENV)/bin/python bench/bench_c2op_python.py $(BENCH_FLAGS) \
 	  --json $(BENCH_OUT)/c2op_python.json --markdown $(BENCH_OUT)/c2op_python.md
+
+# Fuzzing (fuzz/): libFuzzer targets built with clang, ASan and UBSan in
+# $(FUZZ_BUILD); each runs FUZZ_SECONDS seconds and a crash fails the run.
+# Installs clang and libclang-rt-14-dev when missing.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_TARGETS ?= kernel npy netdef
+.PHONY: fuzz clean-fuzz
+fuzz:
+	JOBS=$(JOBS) sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+clean-fuzz:
+	rm -rf $(FUZZ_BUILD)

@@ -66,6 +66,22 @@ void npy_byteswap(void *data, size_t n, size_t unit) {
   }
 }
 
+/* Copies s into out for a message: printable ASCII as is, other bytes and
+ * the backslash as \xHH (as the bad-magic message shows them), so that no
+ * byte of a file reaches the terminal raw. Truncates to fit. */
+static const char *shown(const char *s, char *out, size_t size) {
+  size_t k = 0;
+  for (; *s && k + 5 <= size; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c >= 0x20 && c < 0x7f && c != '\\')
+      out[k++] = (char)c;
+    else
+      k += (size_t)snprintf(out + k, size - k, "\\x%02x", c);
+  }
+  out[k] = '\0';
+  return out;
+}
+
 /* ------------------------------------------------------------------------ */
 /* dtypes                                                                    */
 /* ------------------------------------------------------------------------ */
@@ -82,6 +98,8 @@ static int parse_descr(npy_header *h, const char *descr, int as_bfloat16, char *
     snprintf(h->canonical_descr, sizeof h->canonical_descr, "bfloat16");
     return 0;
   }
+  char show[4 * sizeof h->descr + 1]; /* descr as messages quote it */
+  const char *d = shown(descr, show, sizeof show);
   const char *p = descr;
   char order = '=';
   if (*p == '<' || *p == '>' || *p == '|' || *p == '=') order = *p++;
@@ -91,17 +109,17 @@ static int parse_descr(npy_header *h, const char *descr, int as_bfloat16, char *
   long bytes = (*p >= '0' && *p <= '9') ? strtol(p, &end, 10) : -1;
   const int well_formed = bytes > 0 && errno == 0 && end && *end == '\0';
   switch (kind) {
-  case 'O': return fail(err, size, "unsupported dtype '%s' (Python objects)", descr);
+  case 'O': return fail(err, size, "unsupported dtype '%s' (Python objects)", d);
   case 'S':
-  case 'a': return fail(err, size, "unsupported dtype '%s' (byte strings)", descr);
-  case 'U': return fail(err, size, "unsupported dtype '%s' (unicode strings)", descr);
+  case 'a': return fail(err, size, "unsupported dtype '%s' (byte strings)", d);
+  case 'U': return fail(err, size, "unsupported dtype '%s' (unicode strings)", d);
   case 'V':
     return fail(err, size,
                 "unsupported dtype '%s' (raw void data; for bfloat16 saved by NumPy with "
                 "ml_dtypes as '|V2', pass --bfloat16)",
-                descr);
+                d);
   case 'M':
-  case 'm': return fail(err, size, "unsupported dtype '%s' (datetime/timedelta)", descr);
+  case 'm': return fail(err, size, "unsupported dtype '%s' (datetime/timedelta)", d);
   default: break;
   }
   DLDataType dt = {0, 0, 1};
@@ -136,11 +154,11 @@ static int parse_descr(npy_header *h, const char *descr, int as_bfloat16, char *
       return fail(err, size,
                   "unsupported dtype '%s' (%s of %ld bytes; c2op handles float16, "
                   "float32, float64, complex64 and complex128)",
-                  descr, kind == 'f' ? "floating point" : "complex", bytes);
+                  d, kind == 'f' ? "floating point" : "complex", bytes);
     return fail(err, size,
                 "unsupported dtype '%s' (c2op reads bool, int8-64, uint8-64, float16, "
                 "float32, float64, complex64, complex128 and bfloat16)",
-                descr);
+                d);
   }
   dt.bits = (uint8_t)(bytes * 8);
   h->dtype = dt;
@@ -355,7 +373,7 @@ static int parse_dict(const char *s, size_t n, int as_bfloat16, npy_header *h, c
       p.pos++;
       break;
     }
-    char key[64];
+    char key[64], show[4 * sizeof key + 1];
     if (lit_string(&p, key, sizeof key) != 0) return -1;
     lit_ws(&p);
     if (lit_peek(&p) != ':') return lit_fail(&p, "':' after a key");
@@ -369,7 +387,7 @@ static int parse_dict(const char *s, size_t n, int as_bfloat16, npy_header *h, c
       return fail(err, err_size,
                   "header is not a valid dict: unexpected key '%s' (a .npy "
                   "header has exactly 'descr', 'fortran_order' and 'shape')",
-                  key);
+                  shown(key, show, sizeof show));
     if (*seen)
       return fail(err, err_size, "header is not a valid dict: key '%s' is given twice", key);
     *seen = 1;

@@ -182,9 +182,10 @@ static c2op_status tensor_extent(const DLTensor *t, const char *name, size_t ele
     C2OP_RETURN_IF(__builtin_add_overflow(*acc, reach, acc), C2OP_ERR_OVERFLOW,
                    "%s: strides reach past int64", name);
   }
-  int64_t lo_b, hi_b;
+  int64_t lo_b, hi_b, hi_end; /* hi_end: one past the last element; hi may be INT64_MAX */
   C2OP_RETURN_IF(__builtin_mul_overflow(lo, (int64_t)elem_size, &lo_b) ||
-                     __builtin_mul_overflow(hi + 1, (int64_t)elem_size, &hi_b),
+                     __builtin_add_overflow(hi, (int64_t)1, &hi_end) ||
+                     __builtin_mul_overflow(hi_end, (int64_t)elem_size, &hi_b),
                  C2OP_ERR_OVERFLOW, "%s: byte extent of the strides overflows int64", name);
   C2OP_RETURN_IF(lo_b < 0 && base < (uintptr_t)(-(lo_b + 1)) + 1, C2OP_ERR_OVERFLOW,
                  "%s: negative strides reach below address 0", name);

@@ -48,8 +48,9 @@ typedef struct {
   size_t str_len, str_cap;
 } parser;
 
-/* Quotes a token's raw text for a message: at most 40 bytes, control bytes
- * shown as '?'. */
+/* Quotes a token's raw text for a message: at most 40 bytes, bytes outside
+ * printable ASCII (control bytes, and bytes of UTF-8 or of no encoding)
+ * shown as '?', so that no byte of the input reaches a terminal raw. */
 static const char *quote_token(const token *t, char *buf, size_t size) {
   if (t->kind == TOK_END) return "end of input";
   size_t n = t->len < 40 ? t->len : 40;
@@ -57,13 +58,25 @@ static const char *quote_token(const token *t, char *buf, size_t size) {
   buf[k++] = '\'';
   for (size_t i = 0; i < n && k + 5 < size; i++) {
     unsigned char c = (unsigned char)t->start[i];
-    buf[k++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    buf[k++] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
   }
   if (t->len > n && k + 5 < size) {
     memcpy(buf + k, "...", 3);
     k += 3;
   }
   buf[k++] = '\'';
+  buf[k] = '\0';
+  return buf;
+}
+
+/* A decoded string for a message, as quote_token shows bytes: printable
+ * ASCII as is, any other byte as '?'; cut to fit `size`. */
+static const char *printable(const char *str, char *buf, size_t size) {
+  size_t k = 0;
+  for (; str[k] && k + 1 < size; k++) {
+    unsigned char c = (unsigned char)str[k];
+    buf[k] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+  }
   buf[k] = '\0';
   return buf;
 }
@@ -601,8 +614,10 @@ static c2op_status parse_value(parser *p, const field_info *f, c2op_net *net, op
           used +=
               (size_t)snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", s->name);
       }
+      char type[128];
       st = parse_error_at(C2OP_ERR_NOT_FOUND, &b.type_token,
-                          "unknown op type '%s' (registered ops: %s)", b.type, known);
+                          "unknown op type '%s' (registered ops: %s)",
+                          printable(b.type, type, sizeof type), known);
     }
     if (st == C2OP_OK)
       st = check_count(&open, b.type, "input", b.inputs.count, schema->min_inputs,
@@ -846,7 +861,9 @@ c2op_status c2op_net_to_text(const c2op_net *net, char **text_out, size_t *lengt
     tb_string_field(&b, 0, "external_output", net->external_outputs.items[k]);
   if (b.failed) {
     c2op__free(b.buf);
-    return c2op__error(C2OP_ERR_OUT_OF_MEMORY, "out of memory writing net '%s' as text", net->name);
+    char name[128];
+    return c2op__error(C2OP_ERR_OUT_OF_MEMORY, "out of memory writing net '%s' as text",
+                       printable(net->name, name, sizeof name));
   }
   *text_out = b.buf;
   if (length_out) *length_out = b.len;
