@@ -16,13 +16,16 @@ all: build
 help:
 	@echo "make run      build and run the main example"
 	@echo "make test     build and run the whole suite (release and ASan+UBSan builds)"
-	@echo "              then the threaded tests under TSan and the unit tests under valgrind"
+	@echo "              then the threaded tests under TSan, the unit tests under valgrind"
+	@echo "              and the Python package's tests (make test-python)"
 	@echo "make test-valgrind-full  every test valgrind can run (slow: about 7 minutes)"
 	@echo "make install  PREFIX=/dir installs library, header, c2op.pc, CMake config"
 	@echo "make deps     install missing system packages"
 	@echo "make bench    benchmark c2op against memcpy, a loop, XNNPACK, NumPy and PyTorch"
 	@echo "              (BENCH_FLAGS=--quick for a short run; results in $(BENCH_OUT))"
 	@echo "make coverage line and branch coverage of src/ (instrumented build in $(COV_BUILD))"
+	@echo "make fuzz     each libFuzzer target for FUZZ_SECONDS seconds (default 60)"
+	@echo "make bench-python  c2op.negative against numpy.negative and torch.neg"
 	@echo "make clean    remove build folders"
 
 # Installs the system packages a fresh machine lacks, saying so.
@@ -149,7 +152,7 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(VALGRIND_BUILD) $(COV_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(VALGRIND_BUILD) $(COV_BUILD) $(FUZZ_BUILD)
 
 # The Python package (python/, issue #7): a venv over the system Python, so
 # that Debian's NumPy, pytest, dask, distributed, onnx (and torch, where
