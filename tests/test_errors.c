@@ -415,6 +415,7 @@ static void other_devices_are_unsupported(void) {
     expect_pair_rejected(what, OPS_BOTH, &x, &y, C2OP_ERR_UNSUPPORTED_DEVICE,
                          C2OP_ERR_UNSUPPORTED_DEVICE, "x|y",
                          "device|OpenCL|Vulkan|Metal|VPI|ROCm|ExtDev");
+    CHECK(strstr(c2op_last_error(), "device device") == NULL);
   }
 }
 

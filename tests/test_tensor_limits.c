@@ -169,6 +169,10 @@ static void a_shape_too_long_for_its_message_is_cut(void) {
   const c2op_status s = c2op_negative(&x, &y);
   CHECK(s != C2OP_OK);
   CHECK_CONTAINS(c2op_last_error(), "y: shape [0,1000000000000000001,1000000000000000002,");
+  /* The cut is marked: each shape ends in "...]" before the next part. */
+  CHECK_CONTAINS(c2op_last_error(), "...] does not match x: shape [0,");
+  CHECK(strlen(c2op_last_error()) > 5 &&
+        strcmp(c2op_last_error() + strlen(c2op_last_error()) - 4, "...]") == 0);
   Y_UNTOUCHED();
 }
 

@@ -49,15 +49,34 @@ void c2op__format_dtype(DLDataType dtype, char *buf, size_t size) {
 }
 
 void c2op__format_shape(int32_t ndim, const int64_t *shape, char *buf, size_t size) {
+  if (size == 0) return;
   size_t used = 0;
-  int n = snprintf(buf, size, "[");
-  used = n > 0 ? (size_t)n : 0;
-  for (int32_t i = 0; i < ndim && used < size; i++) {
-    n = snprintf(buf + used, size - used, i ? ",%lld" : "%lld", (long long)shape[i]);
-    if (n < 0) break;
+  int cut = 0;
+  buf[used++] = '[';
+  for (int32_t i = 0; i < ndim; i++) {
+    if (used >= size) {
+      cut = 1;
+      break;
+    }
+    const int n = snprintf(buf + used, size - used, i ? ",%lld" : "%lld", (long long)shape[i]);
+    if (n < 0 || (size_t)n >= size - used) {
+      cut = 1;
+      break;
+    }
     used += (size_t)n;
   }
-  if (used < size) snprintf(buf + used, size - used, "]");
+  if (!cut && used + 1 < size) {
+    buf[used++] = ']';
+    buf[used] = '\0';
+    return;
+  }
+  /* Too long for the buffer: end with "...]" so the cut is visible. */
+  if (size < 5) {
+    buf[size - 1] = '\0';
+    return;
+  }
+  const size_t at = used < size - 4 ? used : size - 5;
+  memcpy(buf + at, "...]", 5);
 }
 
 void c2op__format_device(DLDevice device, char *buf, size_t size) {
@@ -79,7 +98,7 @@ void c2op__format_device(DLDevice device, char *buf, size_t size) {
   if (name)
     snprintf(buf, size, "%s:%d", name, (int)device.device_id);
   else
-    snprintf(buf, size, "device type %d:%d", (int)device.device_type, (int)device.device_id);
+    snprintf(buf, size, "type %d:%d", (int)device.device_type, (int)device.device_id);
 }
 
 size_t c2op__dtype_size(DLDataType dtype) {
