@@ -3,6 +3,7 @@
 # Debian packages: cmake, a C compiler, libdlpack-dev (the DLPack header),
 # python3 (the examples' output checker), python3-numpy (CLI checks).
 set -e
+. "$(dirname "$0")/apt-install.sh"
 missing=""
 command -v cmake >/dev/null 2>&1 || missing="$missing cmake"
 command -v cc >/dev/null 2>&1 || missing="$missing gcc"
@@ -17,16 +18,5 @@ command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
 if [ -z "$missing" ]; then
   exit 0
 fi
-echo "c2op: installing missing packages:$missing"
-SUDO=""
-if [ "$(id -u)" != 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
-    echo "c2op: not root and no sudo; please install:$missing" >&2
-    exit 1
-  fi
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-echo "c2op: installed:$missing"
+c2op_apt_install "c2op" $missing

@@ -5,6 +5,7 @@
 # install without recommends lacks it). Checked by linking a tiny fuzz
 # target with -fsanitize=fuzzer,address,undefined.
 set -e
+. "$(dirname "$0")/apt-install.sh"
 cc=${FUZZ_CC:-clang}
 probe() {
   command -v "$cc" >/dev/null 2>&1 || return 1
@@ -24,20 +25,9 @@ command -v "$cc" >/dev/null 2>&1 || missing="$missing clang"
 # The compiler-rt package of the installed clang's major version.
 major=$( ("$cc" --version 2>/dev/null || echo "clang version 14") | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -1)
 missing="$missing libclang-rt-${major:-14}-dev"
-echo "c2op: installing for the fuzz targets:$missing"
-SUDO=""
-if [ "$(id -u)" != 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
-    echo "c2op: not root and no sudo; please install:$missing" >&2
-    exit 1
-  fi
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+c2op_apt_install "c2op fuzz" $missing
 if ! probe; then
   echo "c2op: $cc still cannot link -fsanitize=fuzzer,address,undefined" >&2
   exit 1
 fi
-echo "c2op: installed:$missing"

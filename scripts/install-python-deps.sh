@@ -12,6 +12,7 @@
 # present and are skipped otherwise; `make bench` installs it). The core
 # build deps (cmake, a C compiler, libdlpack-dev) come from install-deps.sh.
 set -e
+. "$(dirname "$0")/apt-install.sh"
 missing=""
 for pkg in python3-venv python3-pip python3-dev python3-setuptools python3-wheel \
            python3-numpy python3-pytest python3-dask python3-distributed python3-onnx; do
@@ -21,16 +22,5 @@ done
 if [ -z "$missing" ]; then
   exit 0
 fi
-echo "c2op python: installing missing packages:$missing"
-SUDO=""
-if [ "$(id -u)" != 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
-    echo "c2op python: not root and no sudo; please install:$missing" >&2
-    exit 1
-  fi
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-echo "c2op python: installed:$missing"
+c2op_apt_install "c2op python" $missing
