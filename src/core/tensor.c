@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/fast_path.h"
 
 /* Layouts whose self-overlap the quick test cannot rule out are checked
  * exactly by listing and sorting offsets, up to this many elements. */
@@ -272,16 +273,16 @@ static c2op_status check_overlap_exact(const c2op__plan *p, int32_t ndim, int64_
   return C2OP_OK;
 }
 
-/* 1 when t's strides are NULL or those of a compact row-major tensor (the
- * strides of size-1 dims do not matter). */
-static int is_compact(const DLTensor *t) {
-  if (!t->strides) return 1;
-  int64_t expected = 1;
-  for (int32_t i = t->ndim - 1; i >= 0; i--) {
-    if (t->shape[i] != 1 && t->strides[i] != expected) return 0;
-    expected *= t->shape[i]; /* fits: the element count was checked */
-  }
-  return 1;
+void c2op__plan_of_span(const c2op__span *span, c2op__plan *plan) {
+  plan->ndim = 1;
+  plan->shape[0] = span->numel;
+  plan->xs[0] = plan->ys[0] = 1;
+  plan->x = span->x;
+  plan->y = span->y;
+  plan->elem_size = span->elem_size;
+  plan->numel = span->numel;
+  plan->inplace = span->x == span->y;
+  plan->overlap = c2op__span_partial_overlap(span);
 }
 
 /* The plan of compact x and y: what the general path below computes for
@@ -290,35 +291,13 @@ static int is_compact(const DLTensor *t) {
  * check fails: the general path then reports it. */
 static inline int plan_compact(const DLTensor *x, const DLTensor *y, size_t elem_size,
                                int64_t numel, c2op__plan *plan) {
-  const DLTensor *t[2] = {x, y};
-  uintptr_t base[2];
-  int64_t bytes;
-  if (__builtin_mul_overflow(numel, (int64_t)elem_size, &bytes)) return 0;
-  for (int i = 0; i < 2; i++) {
-    uintptr_t end;
-    if (!t[i]->data || t[i]->byte_offset > (uint64_t)INT64_MAX ||
-        __builtin_add_overflow((uintptr_t)t[i]->data, (uintptr_t)t[i]->byte_offset, &base[i]) ||
-        __builtin_add_overflow(base[i], (uintptr_t)bytes, &end))
-      return 0;
-  }
-  plan->ndim = 1;
-  plan->shape[0] = numel;
-  plan->xs[0] = plan->ys[0] = 1;
-  plan->x = (const char *)base[0];
-  plan->y = (char *)base[1];
-  plan->elem_size = elem_size;
-  plan->numel = numel;
-  const int overlap =
-      base[0] + (uintptr_t)bytes > base[1] && base[1] + (uintptr_t)bytes > base[0];
-  plan->inplace = overlap && base[0] == base[1];
-  plan->overlap = overlap && base[0] != base[1];
+  c2op__span span;
+  if (!c2op__fast_span_of(x, y, elem_size, numel, &span)) return 0;
+  c2op__plan_of_span(&span, plan);
   return 1;
 }
 
-/* 1 when x and y have the same strides and these lay the elements out
- * densely in some order of the dims (both transposed alike, say), with
- * positive strides: then the pass is one contiguous run over both. */
-__attribute__((noinline)) static int same_dense_layout(const DLTensor *x, const DLTensor *y) {
+int c2op__same_dense_layout(const DLTensor *x, const DLTensor *y) {
   if (!x->strides || !y->strides) return 0;
   int64_t st[C2OP_MAX_NDIM], sh[C2OP_MAX_NDIM];
   int32_t n = 0;
@@ -342,14 +321,7 @@ __attribute__((noinline)) static int same_dense_layout(const DLTensor *x, const 
   return 1;
 }
 
-/* Rows: 2-D x and y of at least 2 x 2 elements, each with unit stride
- * along rows and a positive row stride that steps past a row (a slice of
- * columns, padded rows). Returns 1 with the 2-dim plan the general path
- * builds for them (rows innermost-first, not merged unless both compact,
- * which plan_compact handles), 0 for anything else or any overlap of x and
- * y other than being the same elements. */
-__attribute__((noinline)) static int plan_rows(const DLTensor *x, const DLTensor *y, size_t elem_size,
-                                               c2op__plan *plan) {
+int c2op__plan_rows(const DLTensor *x, const DLTensor *y, size_t elem_size, c2op__plan *plan) {
   if (x->ndim != 2) return 0;
   const int64_t rows = x->shape[0], cols = x->shape[1];
   if (rows < 2 || cols < 2) return 0;
@@ -388,32 +360,11 @@ __attribute__((noinline)) static int plan_rows(const DLTensor *x, const DLTensor
   return 1;
 }
 
-int c2op__plan_compact_fast(const DLTensor *x, const DLTensor *y, c2op__plan *plan) {
-  if (!x || !y || x->ndim != y->ndim || x->ndim < 0 || x->ndim > C2OP_MAX_NDIM) return 0;
-  if (x->ndim > 0 && (!x->shape || !y->shape)) return 0;
-  if (c2op__device_class_of(x->device) != C2OP__DEVICE_HOST ||
-      c2op__device_class_of(y->device) != C2OP__DEVICE_HOST)
-    return 0;
-  if (x->dtype.code != y->dtype.code || x->dtype.bits != y->dtype.bits ||
-      x->dtype.lanes != y->dtype.lanes)
-    return 0;
-  const size_t elem_size = c2op__dtype_size(x->dtype);
-  int64_t numel = 1;
-  for (int32_t i = 0; i < x->ndim; i++) {
-    const int64_t n = x->shape[i];
-    if (n <= 0 || n != y->shape[i] || __builtin_mul_overflow(numel, n, &numel)) return 0;
-  }
-  if (elem_size == 0) return 0;
-  if ((is_compact(x) && is_compact(y)) || same_dense_layout(x, y))
-    return plan_compact(x, y, elem_size, numel, plan) && !plan->overlap;
-  return plan_rows(x, y, elem_size, plan);
-}
-
 c2op_status c2op__plan_unary(const DLTensor *x, const char *xname, DLTensor *y,
                              const char *yname, size_t elem_size, c2op__plan *plan) {
   int64_t numel;
   C2OP_TRY(c2op__check_tensor(y, yname, &numel));
-  if (numel > 0 && is_compact(x) && is_compact(y) && plan_compact(x, y, elem_size, numel, plan))
+  if (numel > 0 && c2op__fast_compact(x) && c2op__fast_compact(y) && plan_compact(x, y, elem_size, numel, plan))
     return C2OP_OK;
   c2op__plan p;
   memset(&p, 0, sizeof p);

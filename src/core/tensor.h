@@ -57,15 +57,19 @@ typedef struct {
   int overlap; /* x and y memory overlap otherwise: read x in full first */
 } c2op__plan;
 
-/* The plan of the common cases, without the cost of the full checks: x and
- * y valid, non-empty host tensors of the same dtype and shape, both compact
- * (NULL or row-major strides), or with the same strides laying them out
- * densely (both transposed alike, say), or 2-D with contiguous rows at any
- * row stride (padded rows, a slice of columns); disjoint or identical. Returns 1 with the plan
- * that c2op__plan_unary would build; 0, planning and reporting nothing,
- * for anything else (the caller then runs the full checks, which say what
- * is wrong). */
-int c2op__plan_compact_fast(const DLTensor *x, const DLTensor *y, c2op__plan *plan);
+/* A dense pass: x and y as `numel` contiguous elements each, from these
+ * addresses. Small, unlike a plan: the fast path of a call fills this and
+ * leaves the plan (about 800 bytes of stack) untouched. */
+typedef struct {
+  const char *x;
+  char *y;
+  int64_t numel;
+  size_t elem_size;
+} c2op__span;
+
+/* The one-dim plan of a span. */
+void c2op__plan_of_span(const c2op__span *span, c2op__plan *plan);
+
 
 /* Builds the plan for an elementwise pass from x to y (already checked with
  * c2op__check_same) with elements of `elem_size` bytes. Fails with

@@ -62,10 +62,6 @@ static void read_settings(void) {
   atomic_store_explicit(&settings_ready, 1, memory_order_release);
 }
 
-/* Dense passes up to this many bytes (x's) skip the driver and call the
- * kernel directly: well below any parallel or streaming threshold. */
-#define C2OP_DIRECT_MAX_BYTES ((int64_t)16 << 10)
-
 /* Contiguous kernels get dense rows whose base is aligned to the lane (the
  * element size's largest power-of-two factor, up to 8 bytes); others (an
  * odd byte_offset, say) take the strided kernel, which reads and writes
@@ -176,15 +172,27 @@ static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t t
     c2op__pool_run(threads, parts, run_task, &pass);
 }
 
+/* 1 when a dense pass of `bytes` from x to y goes straight to the kernel:
+ * small (for a few elements the driver's bookkeeping would cost more than
+ * the work) and lane-aligned. */
+static inline int direct_pass(const char *x, const char *y, int64_t bytes, size_t elem_size) {
+  return bytes <= C2OP__DIRECT_MAX_BYTES &&
+         (((uintptr_t)x | (uintptr_t)y) & (lane_alignment(elem_size) - 1)) == 0;
+}
+
+c2op_status c2op__cpu_unary_span_planned(const c2op_context *ctx, const c2op__span *span,
+                                         const c2op__unary_kernel *kernel) {
+  c2op__plan plan;
+  c2op__plan_of_span(span, &plan);
+  return c2op__cpu_unary(ctx, &plan, kernel);
+}
+
 c2op_status c2op__cpu_unary(const c2op_context *ctx, const c2op__plan *plan,
                             const c2op__unary_kernel *kernel) {
   if (plan->numel == 0) return C2OP_OK;
-  /* Small dense passes go straight to the kernel: for a few elements the
-   * driver's bookkeeping would cost more than the work. */
   const int64_t bytes = plan->numel * (int64_t)plan->elem_size;
   if (plan->ndim == 1 && plan->xs[0] == 1 && plan->ys[0] == 1 && !plan->overlap &&
-      bytes <= C2OP_DIRECT_MAX_BYTES &&
-      (((uintptr_t)plan->x | (uintptr_t)plan->y) & (lane_alignment(plan->elem_size) - 1)) == 0) {
+      direct_pass(plan->x, plan->y, bytes, plan->elem_size)) {
     kernel->contig(plan->x, plan->y, plan->numel, plan->elem_size);
     return C2OP_OK;
   }

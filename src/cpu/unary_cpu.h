@@ -13,4 +13,29 @@
 c2op_status c2op__cpu_unary(const c2op_context *ctx, const c2op__plan *plan,
                             const c2op__unary_kernel *kernel);
 
+/* Dense passes up to this many bytes (x's) skip the driver and call the
+ * kernel directly: well below any parallel or streaming threshold. */
+#define C2OP__DIRECT_MAX_BYTES ((int64_t)16 << 10)
+
+/* c2op__cpu_unary over a span (x and y the same bytes or disjoint) that
+ * c2op__cpu_unary_span found too large or unaligned for the kernel alone. */
+c2op_status c2op__cpu_unary_span_planned(const c2op_context *ctx, const c2op__span *span,
+                                         const c2op__unary_kernel *kernel);
+
+/* c2op__cpu_unary over a span from c2op__plan_fast:
+ * small, lane-aligned ones go straight to the kernel (inline: for a few
+ * elements a plan and the driver's bookkeeping would cost more than the
+ * work). Lanes: the element size's largest power-of-two factor, up to 8. */
+static inline c2op_status c2op__cpu_unary_span(const c2op_context *ctx, const c2op__span *span,
+                                               const c2op__unary_kernel *kernel) {
+  const uintptr_t low = (uintptr_t)span->elem_size & (uintptr_t) - (intptr_t)span->elem_size;
+  const uintptr_t lane = low < 8 ? low : 8;
+  if (span->numel * (int64_t)span->elem_size <= C2OP__DIRECT_MAX_BYTES &&
+      (((uintptr_t)span->x | (uintptr_t)span->y) & (lane - 1)) == 0) {
+    kernel->contig(span->x, span->y, span->numel, span->elem_size);
+    return C2OP_OK;
+  }
+  return c2op__cpu_unary_span_planned(ctx, span, kernel);
+}
+
 #endif

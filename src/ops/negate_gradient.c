@@ -1,22 +1,17 @@
 /* negate_gradient.c - the NegateGradient op (gradient reversal layer):
  * forward y = x, backward X_grad = -Y_grad. */
 #include "core/error.h"
+#include "core/fast_path.h"
 #include "core/tensor.h"
 #include "cpu/dispatch.h"
 #include "cpu/unary_cpu.h"
 #include "ops/ops.h"
 #include "ops/unary.h"
 
-c2op_status c2op_negate_gradient_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
-  c2op__clear_error();
-  /* The common case (valid compact host tensors, as in c2op_negative_ex)
-   * skips the general checks and planning; the result is the same. */
-  c2op__plan plan;
-  if (c2op__plan_compact_fast(x, y, &plan)) {
-    if (plan.inplace) return C2OP_OK; /* nothing to copy */
-    const c2op__unary_kernel *copy = c2op__cpu_unary_kernel(C2OP__UNARY_COPY, 0);
-    if (copy) return c2op__cpu_unary(ctx, &plan, copy);
-  }
+/* Everything the fast path does not take (as in negative.c). */
+__attribute__((noinline)) static c2op_status negate_gradient_general(const c2op_context *ctx,
+                                                                     const DLTensor *x,
+                                                                     DLTensor *y) {
   C2OP_TRY(c2op__check_same(x, "x", y, "y"));
   if (c2op__dtype_size(x->dtype) == 0) {
     char buf[64];
@@ -27,6 +22,22 @@ c2op_status c2op_negate_gradient_ex(const c2op_context *ctx, const DLTensor *x, 
                        buf);
   }
   return c2op__unary_run(ctx, x, y, C2OP__UNARY_COPY, 0);
+}
+
+c2op_status c2op_negate_gradient_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
+  c2op__clear_error();
+  /* The common cases (as in c2op_negative_ex) skip the general checks and
+   * planning; the result is the same. */
+  c2op__span span;
+  c2op__plan plan;
+  const int fast = c2op__plan_fast(x, y, &span, &plan);
+  if (fast == C2OP__FAST_SPAN && span.x == span.y) return C2OP_OK; /* nothing to copy */
+  if (fast == C2OP__FAST_PLAN && plan.inplace) return C2OP_OK;
+  const c2op__unary_kernel *copy;
+  if (fast != C2OP__FAST_NONE && (copy = c2op__cpu_unary_kernel(C2OP__UNARY_COPY, 0)) != NULL)
+    return fast == C2OP__FAST_SPAN ? c2op__cpu_unary_span(ctx, &span, copy)
+                                   : c2op__cpu_unary(ctx, &plan, copy);
+  return negate_gradient_general(ctx, x, y);
 }
 
 c2op_status c2op_negate_gradient(const DLTensor *x, DLTensor *y) {

@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 
 #include "core/error.h"
+#include "core/fast_path.h"
 #include "core/tensor.h"
 #include "cpu/unary_cpu.h"
 #include "ops/ops.h"
@@ -95,20 +96,30 @@ static const c2op__unary_kernel *fast_kernel(DLDataType dt) {
   return fast_kernels[dt.code * FAST_WIDTHS + (__builtin_ctz(bits) - 3)];
 }
 
-c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
-  c2op__clear_error();
-  /* The common case (valid compact host tensors) skips the general checks
-   * and planning, which would cost more than a small tensor's work; the
-   * result is the same. Anything else takes the general path below. */
-  c2op__plan plan;
-  const c2op__unary_kernel *kernel;
-  if (c2op__plan_compact_fast(x, y, &plan) && (kernel = fast_kernel(x->dtype)) != NULL)
-    return c2op__cpu_unary(ctx, &plan, kernel);
+/* Everything the fast path does not take: the full checks, which say what
+ * is wrong, then the general plan. */
+__attribute__((noinline)) static c2op_status negative_general(const c2op_context *ctx,
+                                                              const DLTensor *x, DLTensor *y) {
   C2OP_TRY(c2op__check_same(x, "x", y, "y"));
   c2op__unary_op op = C2OP__UNARY_COPY;
   size_t lane_bytes = 0;
   C2OP_TRY(negative_semantics(x->dtype, "x", &op, &lane_bytes));
   return c2op__unary_run(ctx, x, y, op, lane_bytes);
+}
+
+c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
+  c2op__clear_error();
+  /* The common cases (valid dense or row-padded host tensors) skip the
+   * general checks and planning, which would cost more than a small
+   * tensor's work; the result is the same. */
+  c2op__span span;
+  c2op__plan plan;
+  const int fast = c2op__plan_fast(x, y, &span, &plan);
+  const c2op__unary_kernel *kernel;
+  if (fast != C2OP__FAST_NONE && (kernel = fast_kernel(x->dtype)) != NULL)
+    return fast == C2OP__FAST_SPAN ? c2op__cpu_unary_span(ctx, &span, kernel)
+                                   : c2op__cpu_unary(ctx, &plan, kernel);
+  return negative_general(ctx, x, y);
 }
 
 c2op_status c2op_negative(const DLTensor *x, DLTensor *y) {

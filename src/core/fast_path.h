@@ -1,0 +1,122 @@
+/* fast_path.h - the checks of a call's fast path (internal).
+ *
+ * A call on a small tensor costs more in checks than in work, so the
+ * common cases (c2op__plan_fast) are tested first, inline in each op's
+ * entry point. Anything else, an error included, gets 0 from them and goes
+ * on to the full checks, which say what is wrong: nothing here reports. */
+#ifndef C2OP_CORE_FAST_PATH_H
+#define C2OP_CORE_FAST_PATH_H
+
+#include <stdint.h>
+
+#include "c2op.h"
+#include "core/tensor.h"
+
+/* x and y not NULL, with the same ndim in range and shapes where needed. */
+static inline int c2op__fast_pair(const DLTensor *x, const DLTensor *y) {
+  if (!x || !y || x->ndim != y->ndim || (uint32_t)x->ndim > C2OP_MAX_NDIM) return 0;
+  return x->ndim == 0 || (x->shape && y->shape);
+}
+
+/* t's strides are NULL or those of a compact row-major tensor (the strides
+ * of size-1 dims do not matter). Needs c2op__fast_pair. */
+static inline int c2op__fast_compact(const DLTensor *t) {
+  if (!t->strides) return 1;
+  uint64_t expected = 1; /* may wrap: then c2op__fast_agree finds the count too large */
+  for (int32_t i = t->ndim - 1; i >= 0; i--) {
+    if (t->shape[i] != 1 && (uint64_t)t->strides[i] != expected) return 0;
+    expected *= (uint64_t)t->shape[i];
+  }
+  return 1;
+}
+
+/* Both host tensors of one dtype of whole bytes and one shape of positive
+ * sizes whose count fits int64. Writes the count and the element size.
+ * Needs c2op__fast_pair. */
+static inline int c2op__fast_agree(const DLTensor *x, const DLTensor *y, int64_t *numel,
+                                   size_t *elem_size) {
+  const int32_t xt = (int32_t)x->device.device_type, yt = (int32_t)y->device.device_type;
+  if ((xt != kDLCPU && xt != kDLCUDAHost) || (yt != kDLCPU && yt != kDLCUDAHost)) return 0;
+  if (x->dtype.code != y->dtype.code || x->dtype.bits != y->dtype.bits ||
+      x->dtype.lanes != y->dtype.lanes)
+    return 0;
+  const uint32_t bits = (uint32_t)x->dtype.bits * x->dtype.lanes;
+  if (bits == 0 || bits % 8 != 0) return 0;
+  int64_t n = 1;
+  for (int32_t i = 0; i < x->ndim; i++) {
+    const int64_t d = x->shape[i];
+    if (d <= 0 || d != y->shape[i] || __builtin_mul_overflow(n, d, &n)) return 0;
+  }
+  *numel = n;
+  *elem_size = bits / 8;
+  return 1;
+}
+
+/* x and y as spans of `numel` elements from data + byte_offset, when both
+ * ends of both are representable. The spans may overlap. */
+static inline int c2op__fast_span_of(const DLTensor *x, const DLTensor *y, size_t elem_size,
+                                     int64_t numel, c2op__span *span) {
+  int64_t bytes;
+  uintptr_t xb, yb, end;
+  if (__builtin_mul_overflow(numel, (int64_t)elem_size, &bytes)) return 0;
+  if (!x->data || !y->data || (x->byte_offset | y->byte_offset) > (uint64_t)INT64_MAX ||
+      __builtin_add_overflow((uintptr_t)x->data, (uintptr_t)x->byte_offset, &xb) ||
+      __builtin_add_overflow((uintptr_t)y->data, (uintptr_t)y->byte_offset, &yb) ||
+      __builtin_add_overflow(xb, (uintptr_t)bytes, &end) ||
+      __builtin_add_overflow(yb, (uintptr_t)bytes, &end))
+    return 0;
+  span->x = (const char *)xb;
+  span->y = (char *)yb;
+  span->numel = numel;
+  span->elem_size = elem_size;
+  return 1;
+}
+
+/* The spans share bytes without being the same bytes. */
+static inline int c2op__span_partial_overlap(const c2op__span *s) {
+  const uintptr_t x = (uintptr_t)s->x, y = (uintptr_t)s->y;
+  const uintptr_t bytes = (uintptr_t)s->numel * s->elem_size;
+  return x != y && x + bytes > y && y + bytes > x;
+}
+
+/* 1 when x and y have the same strides and these lay the elements out
+ * densely in some order of the dims (both transposed alike, say), with
+ * positive strides: then the pass is one contiguous run over both. Needs
+ * c2op__fast_pair and c2op__fast_agree. */
+int c2op__same_dense_layout(const DLTensor *x, const DLTensor *y);
+
+/* Rows: 2-D x and y of at least 2 x 2 elements, each with unit stride
+ * along rows and a positive row stride that steps past a row (a slice of
+ * columns, padded rows). Returns 1 with the 2-dim plan the general path
+ * builds for them (rows innermost-first), 0 for anything else or any
+ * overlap of x and y other than being the same elements. Needs
+ * c2op__fast_pair and c2op__fast_agree. */
+int c2op__plan_rows(const DLTensor *x, const DLTensor *y, size_t elem_size, c2op__plan *plan);
+
+/* What c2op__plan_fast found. */
+enum { C2OP__FAST_NONE, C2OP__FAST_SPAN, C2OP__FAST_PLAN };
+
+/* The common cases in full: x and y valid, non-empty host tensors of the
+ * same dtype and shape, disjoint or the same elements, and
+ *  - both compact, or with the same strides laying them out densely (both
+ *    transposed alike, say): returns C2OP__FAST_SPAN with *span filled
+ *    (*plan untouched: it is large, and writing it would cost more than a
+ *    small tensor's work);
+ *  - 2-D with contiguous rows at any row stride (padded rows, a slice of
+ *    columns): C2OP__FAST_PLAN with the plan c2op__plan_unary would build.
+ * C2OP__FAST_NONE for anything else. Inline: each op compiles it into its
+ * entry point. */
+static inline int c2op__plan_fast(const DLTensor *x, const DLTensor *y, c2op__span *span,
+                                  c2op__plan *plan) {
+  int64_t numel;
+  size_t elem_size;
+  if (!c2op__fast_pair(x, y) || !c2op__fast_agree(x, y, &numel, &elem_size))
+    return C2OP__FAST_NONE;
+  if ((c2op__fast_compact(x) && c2op__fast_compact(y)) || c2op__same_dense_layout(x, y))
+    return c2op__fast_span_of(x, y, elem_size, numel, span) && !c2op__span_partial_overlap(span)
+               ? C2OP__FAST_SPAN
+               : C2OP__FAST_NONE;
+  return c2op__plan_rows(x, y, elem_size, plan) ? C2OP__FAST_PLAN : C2OP__FAST_NONE;
+}
+
+#endif
