@@ -5,10 +5,12 @@
  * Each row is one (dtype, size, in place or not, layout, threads). Each
  * candidate is first warmed up and calibrated to a number of calls per
  * repetition; then the repetitions run interleaved (candidate A, B, C, A,
- * B, C, ... with the starting candidate rotating), and the row reports each
- * candidate's median time per call. GB/s counts bytes read plus bytes
- * written (2 x the tensor's bytes), as a copy would. Ratios are c2op's GB/s
- * over the other candidate's.
+ * B, C, ... with the starting candidate rotating; on multi-threaded rows
+ * each repetition starts after a 5 ms pause and one untimed call, so that
+ * no candidate runs while another's threads still spin), and the row
+ * reports each candidate's median time per call. GB/s counts bytes read
+ * plus bytes written (2 x the tensor's bytes), as a copy would. Ratios are
+ * c2op's GB/s over the other candidate's.
  *
  * Candidates:
  *   c2op      c2op_negative_ex with a context of 1 or N threads
@@ -284,13 +286,30 @@ static void calibrate(candidate *c, row_state *r, double rep_secs) {
   if (c->iters < 1) c->iters = 1;
 }
 
+/* Multi-threaded rows: before each timed repetition, wait this long, then
+ * make one untimed call. The wait lets the previous candidate's worker
+ * threads go to sleep (pthreadpool's spin for a while after a job, and on
+ * 2 vCPUs a spinning thread of one candidate takes the core another
+ * candidate's worker needs); the call wakes this candidate's own workers,
+ * as in back-to-back use. Each candidate is then measured in its own
+ * steady state, not in the wake of another. */
+#define SETTLE_NS 5000000L
+
+static void settle(candidate *c, row_state *r) {
+  const struct timespec ts = {0, SETTLE_NS};
+  nanosleep(&ts, NULL);
+  c->fn(r);
+}
+
 static void measure(candidate *cands, row_state *r, int reps, double rep_secs) {
   for (int i = 0; i < NUM_CANDIDATES; i++)
     if (cands[i].enabled) calibrate(&cands[i], r, rep_secs);
   for (int rep = 0; rep < reps; rep++)
     for (int k = 0; k < NUM_CANDIDATES; k++) {
       candidate *c = &cands[(k + rep) % NUM_CANDIDATES];
-      if (c->enabled) c->samples[c->num_samples++] = time_calls(c, r, c->iters);
+      if (!c->enabled) continue;
+      if (r->threads > 1) settle(c, r);
+      c->samples[c->num_samples++] = time_calls(c, r, c->iters);
     }
   for (int i = 0; i < NUM_CANDIDATES; i++) {
     if (!cands[i].enabled) continue;
