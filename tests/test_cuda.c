@@ -9,20 +9,11 @@
 #include <cuda_runtime_api.h>
 
 #include "c2op_test.h"
+#include "cuda_sum_util.h"
 
 #define SKIP_CODE 77
 
 static uint64_t g_rng;
-
-/* A layout over one buffer: shape, optional strides, byte offset. */
-typedef struct {
-  int32_t ndim;
-  int64_t shape[4];
-  int64_t strides[4];
-  int has_strides;
-  uint64_t byte_offset;
-  size_t buffer_bytes;
-} layout;
 
 static void *device_buffer(size_t bytes) {
   void *p = NULL;
@@ -374,6 +365,8 @@ static void registry_has_cuda_kernels(void) {
   CHECK(k != NULL);
   CHECK_OK(c2op_kernel_lookup("NegateGradient", C2OP_DEVICE_CUDA, &k));
   CHECK(k != NULL);
+  CHECK_OK(c2op_kernel_lookup("Sum", C2OP_DEVICE_CUDA, &k));
+  CHECK(k != NULL);
 }
 
 static void workspace_runs_ops_and_backward_nets_on_cuda(void) {
@@ -436,6 +429,353 @@ static void workspace_runs_ops_and_backward_nets_on_cuda(void) {
   c2op_workspace_destroy(ws);
 }
 
+
+/* ---- Sum ------------------------------------------------------------------ */
+
+#define MAX_SLOTS 6
+
+static c2op_kernel_fn sum_kernel(c2op_device_type device) {
+  c2op_kernel_fn k = NULL;
+  CHECK_OK(c2op_kernel_lookup("Sum", device, &k));
+  return k;
+}
+
+/* One Sum case, on the CPU and on the GPU: input i reads buffer
+ * slot_of[i] through layout lin[i], y writes buffer y_slot through ly (so
+ * inputs may alias each other and y). Every byte of every buffer must come
+ * back identical, but for which NaN two NaN operands give
+ * (cuda_sum_util.h). */
+static void compare_sum(const char *what, DLDataType dt, int32_t n, const int *slot_of,
+                        const layout *lin, int y_slot, const layout *ly,
+                        const c2op_context *ctx) {
+  uint8_t *host[MAX_SLOTS] = {0}, *orig[MAX_SLOTS] = {0}, *back[MAX_SLOTS] = {0};
+  void *dev[MAX_SLOTS] = {0};
+  size_t bytes[MAX_SLOTS] = {0};
+  for (int32_t i = 0; i < n; i++)
+    if (lin[i].buffer_bytes > bytes[slot_of[i]]) bytes[slot_of[i]] = lin[i].buffer_bytes;
+  if (ly->buffer_bytes > bytes[y_slot]) bytes[y_slot] = ly->buffer_bytes;
+  for (int s = 0; s < MAX_SLOTS; s++) {
+    if (!bytes[s]) continue;
+    host[s] = malloc(bytes[s]);
+    orig[s] = malloc(bytes[s]);
+    back[s] = malloc(bytes[s]);
+    dev[s] = device_buffer(bytes[s]);
+    if (!host[s] || !orig[s] || !back[s] || !dev[s]) {
+      TEST_FAIL_("%s: allocation failed", what);
+      goto done;
+    }
+    fill_with_specials(&g_rng, host[s], bytes[s], dt_lane_size(dt));
+    memcpy(orig[s], host[s], bytes[s]);
+    CHECK(cudaMemcpy(dev[s], host[s], bytes[s], cudaMemcpyHostToDevice) == cudaSuccess);
+  }
+  {
+    const DLDevice cpu = {kDLCPU, 0}, gpu = {kDLCUDA, 0};
+    DLTensor th[MAX_SLOTS], tg[MAX_SLOTS], yh, yg;
+    const DLTensor *ih[MAX_SLOTS], *ig[MAX_SLOTS];
+    layout l[MAX_SLOTS + 1];
+    for (int32_t i = 0; i < n; i++) {
+      l[i] = lin[i];
+      th[i] = view(host[slot_of[i]], cpu, dt, &l[i]);
+      tg[i] = view(dev[slot_of[i]], gpu, dt, &l[i]);
+      ih[i] = &th[i];
+      ig[i] = &tg[i];
+    }
+    l[MAX_SLOTS] = *ly;
+    yh = view(host[y_slot], cpu, dt, &l[MAX_SLOTS]);
+    yg = view(dev[y_slot], gpu, dt, &l[MAX_SLOTS]);
+    DLTensor *oh = &yh, *og = &yg;
+    c2op_status a = sum_kernel(C2OP_DEVICE_CPU)(NULL, n, ih, 1, &oh);
+    c2op_status b = sum_kernel(C2OP_DEVICE_CUDA)(ctx, n, ig, 1, &og);
+    if (a != b) {
+      TEST_FAIL_("%s: CPU says %s, CUDA says %s (%s)", what, c2op_status_name(a),
+                 c2op_status_name(b), c2op_last_error());
+      goto done;
+    }
+  }
+  CHECK(cudaDeviceSynchronize() == cudaSuccess);
+  for (int s = 0; s < MAX_SLOTS; s++)
+    if (bytes[s])
+      CHECK(cudaMemcpy(back[s], dev[s], bytes[s], cudaMemcpyDeviceToHost) == cudaSuccess);
+  {
+    uint8_t *in[MAX_SLOTS];
+    for (int32_t i = 0; i < n; i++) in[i] = orig[slot_of[i]];
+    patch_nan_pairs(dt, n, in, lin, back[y_slot], host[y_slot], ly);
+  }
+  for (int s = 0; s < MAX_SLOTS; s++) {
+    if (!bytes[s] || memcmp(back[s], host[s], bytes[s]) == 0) continue;
+    size_t i = 0;
+    while (back[s][i] == host[s][i]) i++;
+    TEST_FAIL_("%s: buffer %d byte %zu differs: CUDA 0x%02x, CPU 0x%02x", what, s, i,
+               back[s][i], host[s][i]);
+  }
+done:
+  for (int s = 0; s < MAX_SLOTS; s++) {
+    free(host[s]);
+    free(orig[s]);
+    free(back[s]);
+    cudaFree(dev[s]);
+  }
+}
+
+/* A compact layout of shape [a, b, c] starting `off` elements in. */
+static layout compact3(const int64_t *shape, size_t es, int64_t off) {
+  layout l = {3, {shape[0], shape[1], shape[2]}, {0}, 0, (uint64_t)off * es, 0};
+  l.buffer_bytes = (size_t)(shape[0] * shape[1] * shape[2] + off + 3) * es;
+  return l;
+}
+
+/* [a, b, c] with padded rows (row stride c + pad) and planes. */
+static layout padded3(const int64_t *shape, size_t es, int64_t pad) {
+  const int64_t rs = shape[2] + pad, ps = rs * shape[1] + 2;
+  layout l = {3, {shape[0], shape[1], shape[2]}, {ps, rs, 1}, 1, 0, 0};
+  l.buffer_bytes = (size_t)(ps * shape[0] + 4) * es;
+  return l;
+}
+
+/* [a, b, c] over a [c, b, a] buffer (fully transposed). */
+static layout transposed3(const int64_t *shape, size_t es) {
+  layout l = {3, {shape[0], shape[1], shape[2]}, {1, shape[0], shape[0] * shape[1]}, 1, 0, 0};
+  l.buffer_bytes = (size_t)(shape[0] * shape[1] * shape[2] + 2) * es;
+  return l;
+}
+
+/* [a, b, c] with every dim reversed (negative strides). */
+static layout reversed3(const int64_t *shape, size_t es) {
+  const int64_t s2 = -1, s1 = -shape[2], s0 = -shape[1] * shape[2];
+  layout l = {3, {shape[0], shape[1], shape[2]}, {s0, s1, s2}, 1, 0, 0};
+  const int64_t n = shape[0] * shape[1] * shape[2];
+  l.byte_offset = (uint64_t)(n - 1) * es;
+  l.buffer_bytes = (size_t)(n + 1) * es;
+  return l;
+}
+
+static void sum_matches_cpu_for_every_dtype(void) {
+  static const int32_t counts[] = {1, 2, 3, 5};
+  for (size_t d = 0; d < NUM_NEG; d++) {
+    const DLDataType dt = negative_dtypes[d];
+    const size_t es = elem_size(dt);
+    const int64_t shape[3] = {3, 5, 300 / (int64_t)es + 7};
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+      const int32_t n = counts[c];
+      for (int kind = 0; kind < 5; kind++) {
+        layout lin[MAX_SLOTS], ly;
+        int slots[MAX_SLOTS];
+        for (int32_t i = 0; i < n; i++) {
+          slots[i] = i;
+          lin[i] = kind == 0   ? compact3(shape, es, i % 2)
+                   : kind == 1 ? padded3(shape, es, 1 + i)
+                   : kind == 2 ? transposed3(shape, es)
+                   : kind == 3 ? reversed3(shape, es)
+                   : (i % 2 ? padded3(shape, es, 3) : transposed3(shape, es));
+        }
+        ly = kind == 1 ? padded3(shape, es, 5) : kind == 3 ? reversed3(shape, es)
+             : kind == 4 ? padded3(shape, es, 2) : compact3(shape, es, 1);
+        char what[96];
+        snprintf(what, sizeof what, "Sum dtype %d/%d, %d inputs, layouts %d", dt.code, dt.bits,
+                 (int)n, kind);
+        compare_sum(what, dt, n, slots, lin, n, &ly, NULL);
+        /* in place: y is input 0 */
+        snprintf(what, sizeof what, "Sum in place, dtype %d/%d, %d inputs, layouts %d", dt.code,
+                 dt.bits, (int)n, kind);
+        compare_sum(what, dt, n, slots, lin, 0, &lin[0], NULL);
+        if (n >= 2) {
+          /* input 1 is input 0, and y writes over them in its own layout */
+          int alias[MAX_SLOTS];
+          layout l2[MAX_SLOTS];
+          memcpy(alias, slots, sizeof alias);
+          memcpy(l2, lin, sizeof l2);
+          alias[1] = 0;
+          l2[1] = lin[0];
+          snprintf(what, sizeof what, "Sum aliased, dtype %d/%d, %d inputs, layouts %d", dt.code,
+                   dt.bits, (int)n, kind);
+          compare_sum(what, dt, n, alias, l2, 0, &ly, NULL);
+        }
+      }
+    }
+  }
+}
+
+static void sum_large_and_on_a_stream(void) {
+  cudaStream_t stream;
+  CHECK(cudaStreamCreate(&stream) == cudaSuccess);
+  c2op_context *ctx = NULL;
+  CHECK_OK(c2op_context_create(&ctx));
+  CHECK_OK(c2op_context_set_cuda_stream(ctx, stream));
+  const int64_t shape[3] = {1, 1031, 4099};
+  layout lin[3] = {compact3(shape, 4, 1), padded3(shape, 4, 13), compact3(shape, 4, 0)};
+  int slots[3] = {0, 1, 2};
+  layout ly = padded3(shape, 4, 3);
+  compare_sum("Sum float32 on a stream", negative_dtypes[10], 3, slots, lin, 3, &ly, ctx);
+  compare_sum("Sum float16 on a stream", negative_dtypes[8], 3, slots, lin, 0, &lin[0], ctx);
+  c2op_context_destroy(ctx);
+  cudaStreamDestroy(stream);
+}
+
+static c2op_status cuda_sum2(DLDataType dt, int64_t n, const void *a, const void *b, void *out) {
+  const size_t bytes = (size_t)n * dt_elem_size(dt);
+  void *da = device_buffer(bytes), *db = device_buffer(bytes), *dy = device_buffer(bytes);
+  int64_t shape = n;
+  DLTensor ta = {da, {kDLCUDA, 0}, 1, dt, &shape, NULL, 0};
+  DLTensor tb = ta, ty = ta;
+  tb.data = db;
+  ty.data = dy;
+  const DLTensor *in[2] = {&ta, &tb};
+  DLTensor *out_t = &ty;
+  cudaMemcpy(da, a, bytes, cudaMemcpyHostToDevice);
+  cudaMemcpy(db, b, bytes, cudaMemcpyHostToDevice);
+  c2op_status s = sum_kernel(C2OP_DEVICE_CUDA)(NULL, 2, in, 1, &out_t);
+  if (s == C2OP_OK && cudaMemcpy(out, dy, bytes, cudaMemcpyDeviceToHost) != cudaSuccess)
+    s = C2OP_ERR_CUDA;
+  cudaFree(da);
+  cudaFree(db);
+  cudaFree(dy);
+  return s;
+}
+
+static void sum_special_values_exact(void) { check_special_sums(cuda_sum2); }
+
+static void sum_errors_leave_y_untouched(void) {
+  int64_t n = 64;
+  void *d = device_buffer(256), *e = device_buffer(256);
+  float host[64];
+  cudaMemset(d, 0x22, 256);
+  cudaMemset(e, 0x33, 256);
+  memset(host, 0x11, sizeof host);
+  DLTensor a = {d, {kDLCUDA, 0}, 1, {kDLFloat, 32, 1}, &n, NULL, 0};
+  DLTensor y = a;
+  y.data = e;
+  DLTensor h = {host, {kDLCPU, 0}, 1, {kDLFloat, 32, 1}, &n, NULL, 0};
+  c2op_kernel_fn k = sum_kernel(C2OP_DEVICE_CUDA);
+  const DLTensor *mixed[2] = {&a, &h};
+  DLTensor *out = &y;
+  CHECK_STATUS(k(NULL, 2, mixed, 1, &out), C2OP_ERR_DEVICE_MISMATCH);
+  CHECK_CONTAINS(c2op_last_error(), "inputs[1]");
+  DLTensor lie = h;
+  lie.device.device_type = kDLCUDA;
+  const DLTensor *lying[2] = {&a, &lie};
+  CHECK_STATUS(k(NULL, 2, lying, 1, &out), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(c2op_last_error(), "inputs[1]");
+  CHECK_CONTAINS(c2op_last_error(), "host memory");
+  const DLTensor *ok[2] = {&a, &a};
+  DLTensor *host_out = &h;
+  CHECK_STATUS(k(NULL, 2, ok, 1, &host_out), C2OP_ERR_DEVICE_MISMATCH);
+  CHECK_CONTAINS(c2op_last_error(), "outputs[0]");
+  int64_t st = 0;
+  DLTensor self = y;
+  self.strides = &st; /* y overlaps itself */
+  DLTensor *self_out = &self;
+  CHECK_STATUS(k(NULL, 2, ok, 1, &self_out), C2OP_ERR_OVERLAP);
+  DLTensor b = a;
+  b.dtype.code = C2OP_DL_BOOL;
+  const DLTensor *bools[1] = {&b};
+  DLTensor yb = y;
+  yb.dtype.code = C2OP_DL_BOOL;
+  DLTensor *bout = &yb;
+  CHECK_STATUS(k(NULL, 1, bools, 1, &bout), C2OP_ERR_UNSUPPORTED_DTYPE);
+  CHECK_STATUS(k(NULL, 0, ok, 1, &out), C2OP_ERR_SCHEMA_VIOLATION);
+  uint32_t back[64];
+  cudaMemcpy(back, e, sizeof back, cudaMemcpyDeviceToHost);
+  for (int i = 0; i < 64; i++) CHECK_EQ_INT(back[i], 0x33333333u);
+  for (int i = 0; i < 64; i++) {
+    uint32_t bits;
+    memcpy(&bits, &host[i], 4);
+    CHECK_EQ_INT(bits, 0x11111111u);
+  }
+  cudaFree(d);
+  cudaFree(e);
+}
+
+/* Forward: A = Negative(X), B = NegateGradient(X), C = Negative(A); X is
+ * read by two ops, so the backward net adds X's two gradient
+ * contributions with a Sum. The whole backward net runs on CUDA and on the
+ * CPU; X_grad must agree bit for bit. */
+static c2op_status run_fan_out(c2op_device_type device, const DLTensor *x, const DLTensor *cg,
+                               const DLTensor *bg, DLTensor *xg_out, int *has_sum) {
+  c2op_workspace *ws = NULL;
+  c2op_net *net = NULL, *bwd = NULL;
+  c2op_op_def *ops[3] = {NULL, NULL, NULL};
+  const c2op_device_option dev = {device, 0};
+  const char *X[1] = {"X"}, *A[1] = {"A"}, *B[1] = {"B"}, *C[1] = {"C"};
+  c2op_status s = c2op_workspace_create(&ws);
+  if (s == C2OP_OK) s = c2op_net_create("fan_out", &net);
+  if (s == C2OP_OK) s = c2op_op_def_create("Negative", 1, X, 1, A, &ops[0]);
+  if (s == C2OP_OK) s = c2op_op_def_create("NegateGradient", 1, X, 1, B, &ops[1]);
+  if (s == C2OP_OK) s = c2op_op_def_create("Negative", 1, A, 1, C, &ops[2]);
+  for (int i = 0; i < 3 && s == C2OP_OK; i++) {
+    ops[i]->device_option = dev;
+    s = c2op_net_add_op(net, ops[i]);
+  }
+  if (s == C2OP_OK) s = c2op_workspace_feed_on(ws, "X", x, &dev);
+  if (s == C2OP_OK) s = c2op_workspace_run_net(ws, NULL, net);
+  const char *outs[2] = {"C", "B"};
+  if (s == C2OP_OK) s = c2op_net_build_backward(net, 2, outs, &bwd);
+  *has_sum = 0;
+  for (int32_t i = 0; s == C2OP_OK && i < c2op_net_num_ops(bwd); i++) {
+    const c2op_op_def *op = NULL;
+    s = c2op_net_op(bwd, i, &op);
+    if (s == C2OP_OK && strcmp(op->type, "Sum") == 0) {
+      *has_sum = 1;
+      if (op->device_option.device_type != (int32_t)device) s = C2OP_ERR_INTERNAL;
+    }
+  }
+  if (s == C2OP_OK) s = c2op_workspace_feed_on(ws, "C_grad", cg, &dev);
+  if (s == C2OP_OK) s = c2op_workspace_feed_on(ws, "B_grad", bg, &dev);
+  if (s == C2OP_OK) s = c2op_workspace_run_net(ws, NULL, bwd);
+  if (s == C2OP_OK) s = c2op_workspace_fetch_copy(ws, "X_grad", xg_out);
+  for (int i = 0; i < 3; i++) c2op_op_def_destroy(ops[i]);
+  c2op_net_destroy(net);
+  c2op_net_destroy(bwd);
+  c2op_workspace_destroy(ws);
+  return s;
+}
+
+static void backward_net_with_fan_out_matches_cpu(void) {
+  static const DLDataType dts[] = {{kDLFloat, 32, 1}, {kDLFloat, 16, 1}, {kDLBfloat, 16, 1},
+                                   {kDLFloat, 64, 1}, {kDLInt, 8, 1},    {kDLInt, 32, 1}};
+  for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++) {
+    const DLDataType dt = dts[d];
+    const size_t es = dt_elem_size(dt);
+    int64_t shape[2] = {37, 129};
+    const size_t bytes = (size_t)(37 * 129) * es;
+    uint8_t *x = malloc(bytes), *cg = malloc(bytes), *bg = malloc(bytes);
+    uint8_t *on_cpu = malloc(bytes), *on_gpu = malloc(bytes);
+    if (!x || !cg || !bg || !on_cpu || !on_gpu) {
+      TEST_FAIL_("allocation failed");
+    } else {
+      fill_with_specials(&g_rng, x, bytes, dt_lane_size(dt));
+      fill_with_specials(&g_rng, cg, bytes, dt_lane_size(dt));
+      fill_with_specials(&g_rng, bg, bytes, dt_lane_size(dt));
+      DLTensor tx = {x, {kDLCPU, 0}, 2, dt, shape, NULL, 0};
+      DLTensor tc = tx, tb = tx, o1 = tx, o2 = tx;
+      tc.data = cg;
+      tb.data = bg;
+      o1.data = on_cpu;
+      o2.data = on_gpu;
+      int sum_cpu = 0, sum_gpu = 0;
+      CHECK_OK(run_fan_out(C2OP_DEVICE_CPU, &tx, &tc, &tb, &o1, &sum_cpu));
+      CHECK_OK(run_fan_out(C2OP_DEVICE_CUDA, &tx, &tc, &tb, &o2, &sum_gpu));
+      CHECK(sum_cpu && sum_gpu); /* the net really has a Sum */
+      /* X_grad = -(-C_grad) + B_grad... as each backend computes it; NaN
+       * pairs may differ only in which NaN (two inputs of the Sum). */
+      layout l = {2, {37, 129}, {0}, 0, 0, bytes};
+      layout ls[2] = {l, l};
+      uint8_t *ins[2] = {cg, bg};
+      patch_nan_pairs(dt, 2, ins, ls, on_gpu, on_cpu, &l);
+      if (memcmp(on_cpu, on_gpu, bytes) != 0) {
+        size_t i = 0;
+        while (on_cpu[i] == on_gpu[i]) i++;
+        TEST_FAIL_("dtype %d/%d: X_grad byte %zu differs: CUDA 0x%02x, CPU 0x%02x", dt.code,
+                   dt.bits, i, on_gpu[i], on_cpu[i]);
+      }
+    }
+    free(x);
+    free(cg);
+    free(bg);
+    free(on_cpu);
+    free(on_gpu);
+  }
+}
+
 int main(void) {
   if (!c2op_has_cuda()) {
     printf("skipped: this build has no CUDA backend\n");
@@ -455,6 +795,17 @@ int main(void) {
       printf("FAIL: expected C2OP_ERR_NO_DEVICE\n");
       return 1;
     }
+    /* The same from the Sum CUDA kernel, naming the tensor. */
+    c2op_kernel_fn k = NULL;
+    const DLTensor *in[2] = {&t, &t};
+    DLTensor *out = &t;
+    s = c2op_kernel_lookup("Sum", C2OP_DEVICE_CUDA, &k);
+    if (s == C2OP_OK) s = k(NULL, 2, in, 1, &out);
+    printf("Sum on CUDA: %s: %s\n", c2op_status_name(s), c2op_last_error());
+    if (s != C2OP_ERR_NO_DEVICE || !strstr(c2op_last_error(), "inputs[0]")) {
+      printf("FAIL: expected C2OP_ERR_NO_DEVICE naming inputs[0]\n");
+      return 1;
+    }
     printf("skipped: no GPU\n");
     return SKIP_CODE;
   }
@@ -470,6 +821,11 @@ int main(void) {
   RUN(runs_on_the_context_stream);
   RUN(errors_leave_y_untouched);
   RUN(workspace_runs_ops_and_backward_nets_on_cuda);
+  RUN(sum_special_values_exact);
+  RUN(sum_matches_cpu_for_every_dtype);
+  RUN(sum_large_and_on_a_stream);
+  RUN(sum_errors_leave_y_untouched);
+  RUN(backward_net_with_fan_out_matches_cpu);
   RUN(more_than_2_pow_32_int8_elements);
   return TEST_MAIN_END();
 }

@@ -4,8 +4,13 @@
  * For each size (4 KiB to 1 GiB of float32) it times, with CUDA events,
  * batches of calls and reports the median batch of 7: D2D memcpy, Negative
  * out of place, Negative in place, NegateGradient (a copy), Negative on
- * int8, and Negative on a transposed (strided) view. GB/s count bytes read
- * plus written. It also measures the cost of one small call (16 floats)
+ * int8, Negative on a transposed (strided) view, Negative on padded rows
+ * (x a [rows, 1000] slice of a [rows, 1024] float32 matrix, y compact: the
+ * rows kernel with 16-byte vectors), the same with x's rows 1001 apart (x
+ * and y rows differ in alignment: the rows kernel's lane-by-lane path) and
+ * Sum of two float32 inputs (bytes: two read, one written; the kernel also
+ * goes through a scratch accumulator). GB/s count bytes read plus written.
+ * It also measures the cost of one small call (16 floats)
  * against an empty kernel launch. Prints a table; writes JSON to the path in
  * argv[1] when given. */
 #include <cuda_runtime.h>
@@ -43,10 +48,39 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-typedef enum { K_MEMCPY, K_NEG, K_NEG_INPLACE, K_COPY, K_NEG_I8, K_NEG_STRIDED, K_COUNT } kind;
-static const char *kind_name[K_COUNT] = {"memcpy_d2d", "negative", "negative_inplace",
-                                         "negate_gradient", "negative_int8",
-                                         "negative_transposed"};
+typedef enum {
+  K_MEMCPY,
+  K_NEG,
+  K_NEG_INPLACE,
+  K_COPY,
+  K_NEG_I8,
+  K_NEG_STRIDED,
+  K_NEG_PADDED,
+  K_NEG_PADDED_ODD,
+  K_SUM2,
+  K_COUNT
+} kind;
+static const char *kind_name[K_COUNT] = {"memcpy_d2d",         "negative",
+                                         "negative_inplace",   "negate_gradient",
+                                         "negative_int8",      "negative_transposed",
+                                         "negative_padded_rows", "negative_padded_odd",
+                                         "sum2"};
+
+/* Padded rows: columns per row, and x's row pitch (elements) per kind. */
+enum { PAD_COLS = 1000, PAD_PITCH = 1024, PAD_PITCH_ODD = 1001 };
+
+static int64_t padded_rows(size_t bytes) {
+  int64_t rows = (int64_t)(bytes / (PAD_COLS * 4));
+  return rows > 0 ? rows : 1;
+}
+
+/* Bytes a call of `k` reads plus writes. */
+static size_t moved_bytes(kind k, size_t bytes, int64_t side) {
+  if (k == K_NEG_STRIDED) return (size_t)(side * side * 4) * 2;
+  if (k == K_NEG_PADDED || k == K_NEG_PADDED_ODD) return (size_t)(padded_rows(bytes) * PAD_COLS * 4) * 2;
+  if (k == K_SUM2) return bytes * 3;
+  return bytes * 2;
+}
 
 static void run_once(kind k, void *x, void *y, size_t bytes, int64_t side) {
   int64_t n = (int64_t)(bytes / 4), n8 = (int64_t)bytes;
@@ -72,6 +106,23 @@ static void run_once(kind k, void *x, void *y, size_t bytes, int64_t side) {
     DLTensor a = {x, {kDLCUDA, 0}, 2, {kDLFloat, 32, 1}, shape, xs, 0};
     DLTensor b = {y, {kDLCUDA, 0}, 2, {kDLFloat, 32, 1}, shape, NULL, 0};
     CHECK_C2OP(c2op_negative(&a, &b));
+    break;
+  }
+  case K_NEG_PADDED:
+  case K_NEG_PADDED_ODD: {
+    int64_t shape[2] = {padded_rows(bytes), PAD_COLS};
+    int64_t xs[2] = {k == K_NEG_PADDED ? PAD_PITCH : PAD_PITCH_ODD, 1};
+    DLTensor a = {x, {kDLCUDA, 0}, 2, {kDLFloat, 32, 1}, shape, xs, 0};
+    DLTensor b = {y, {kDLCUDA, 0}, 2, {kDLFloat, 32, 1}, shape, NULL, 0};
+    CHECK_C2OP(c2op_negative(&a, &b));
+    break;
+  }
+  case K_SUM2: {
+    static c2op_kernel_fn sum = NULL;
+    if (!sum) CHECK_C2OP(c2op_kernel_lookup("Sum", C2OP_DEVICE_CUDA, &sum));
+    const DLTensor *in[2] = {&tx, &tx};
+    DLTensor *out = &ty;
+    CHECK_C2OP(sum(NULL, 2, in, 1, &out));
     break;
   }
   default: break;
@@ -116,9 +167,11 @@ int main(int argc, char **argv) {
   if (json) fprintf(json, "{\"device\": \"%s\", \"rows\": [\n", prop.name);
   const size_t max_bytes = (size_t)1 << 30;
   void *x, *y;
-  CHECK_CUDA(cudaMalloc(&x, max_bytes));
+  /* x also holds the padded-row layouts: PAD_PITCH / PAD_COLS times more. */
+  const size_t x_bytes = max_bytes / PAD_COLS * PAD_PITCH + ((size_t)1 << 20);
+  CHECK_CUDA(cudaMalloc(&x, x_bytes));
   CHECK_CUDA(cudaMalloc(&y, max_bytes));
-  CHECK_CUDA(cudaMemset(x, 0x3c, max_bytes));
+  CHECK_CUDA(cudaMemset(x, 0x3c, x_bytes));
   printf("%10s", "bytes");
   for (int k = 0; k < K_COUNT; k++) printf(" %20s", kind_name[k]);
   printf("   (GB/s, read+write; ratio to memcpy)\n");
@@ -131,7 +184,7 @@ int main(int argc, char **argv) {
     for (int k = 0; k < K_COUNT; k++) sec[k] = time_kind((kind)k, x, y, bytes, side, reps);
     printf("%10zu", bytes);
     for (int k = 0; k < K_COUNT; k++) {
-      size_t moved = (k == K_NEG_STRIDED ? (size_t)(side * side * 4) : bytes) * 2;
+      size_t moved = moved_bytes((kind)k, bytes, side);
       double gbs = moved / sec[k] / 1e9;
       printf(" %11.1f (%5.2fx)", gbs, sec[K_MEMCPY] / sec[k] * (double)moved / (2.0 * bytes));
       if (json)

@@ -21,11 +21,25 @@ extern "C" {
  * are memory that device can access (device or managed memory). */
 c2op_status c2op__cuda_check(const DLTensor *x, const DLTensor *y, int32_t device_id);
 
+/* Checks that a CUDA device `device_id` exists and that t's data is memory
+ * that device can access; messages name the tensor `name`. */
+c2op_status c2op__cuda_check_tensor(const DLTensor *t, const char *name, int32_t device_id);
+
 /* Runs `op` over the plan on device `device_id`, on the context's stream
  * (NULL context: the default stream). Partial overlap goes through a
  * stream-ordered scratch copy of x. */
 c2op_status c2op__cuda_unary(const c2op_context *ctx, const c2op__plan *plan, int32_t device_id,
                              c2op__unary_op op, size_t lane_bytes);
+
+/* Sum: y = inputs[0] + ... + inputs[num_inputs - 1] with the ADD op `add`
+ * in lanes of `lane_bytes`, on device `device_id` and the context's stream.
+ * The caller has checked the tensors (same shape, dtype and device, device
+ * pointers). Inputs may alias y or each other: they are accumulated in a
+ * stream-ordered scratch buffer, then copied to y. Every plan is built
+ * before anything is launched, so layout errors leave y untouched. */
+c2op_status c2op__cuda_sum(const c2op_context *ctx, int32_t device_id, int32_t num_inputs,
+                           const DLTensor *const *inputs, DLTensor *y, c2op__unary_op add,
+                           size_t lane_bytes);
 
 /* Device memory for workspace blobs (synchronous). */
 c2op_status c2op__cuda_malloc(int32_t device_id, size_t bytes, void **out);
@@ -35,6 +49,24 @@ void c2op__cuda_free(int32_t device_id, void *ptr);
  * device, 1 device to host, 2 device to device. */
 c2op_status c2op__cuda_memcpy_sync(int32_t device_id, void *dst, const void *src, size_t bytes,
                                    int kind);
+
+/* Test hooks (tests/test_cuda_host.c; no GPU needed). The backend's
+ * planning and kernel bodies run on the host over host memory: every block
+ * and thread of each launch in turn, malloc and memcpy standing in for the
+ * stream-ordered CUDA calls. `*kernel` (when not NULL) receives the name of
+ * the last kernel run: "vector", "rows", "strided", "strided-bytewise",
+ * "memcpy" or "none". */
+c2op_status c2op__cuda_emulate_unary(const c2op__plan *plan, c2op__unary_op op,
+                                     size_t lane_bytes, const char **kernel);
+c2op_status c2op__cuda_emulate_sum(int32_t num_inputs, const DLTensor *const *inputs,
+                                   DLTensor *y, c2op__unary_op add, size_t lane_bytes);
+/* When the rows kernel takes the plan (lanes of `lane_bytes`): returns 1,
+ * the byte offsets from plan->x and plan->y of row `row`'s first element,
+ * the block shape (tx threads along a row, ty rows) and the lanes per
+ * chunk of a row. Else returns 0. */
+int c2op__cuda_rows_layout(const c2op__plan *plan, size_t lane_bytes, int64_t row,
+                           int64_t *x_off, int64_t *y_off, int32_t *tx, int32_t *ty,
+                           int64_t *chunk_lanes);
 
 #ifdef __cplusplus
 }

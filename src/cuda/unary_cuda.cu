@@ -1,22 +1,33 @@
-/* unary_cuda.cu - the CUDA elementwise backend: Negative and NegateGradient
- * kernels, device checks, workspace memory.
+/* unary_cuda.cu - the CUDA elementwise backend: the kernels of Negative,
+ * NegateGradient and Sum, device checks, workspace memory.
  *
- * Semantics match the CPU exactly: floats flip the sign bit of every lane
- * (XOR), integers negate modulo 2^bits through unsigned arithmetic, copies
- * move bytes. Indexing is 64-bit throughout.
+ * Semantics match the CPU exactly (elementwise.cuh says how; it holds every
+ * kernel body as __host__ __device__ code). Indexing is 64-bit throughout.
  *
- * Two kernels:
- *  - vec_kernel: dense x and y with the same alignment modulo 16: 16-byte
+ * Three kernels, picked per plan (pick_kernel):
+ *  - VecBody: dense x and y with the same alignment modulo 16: 16-byte
  *    loads and stores, kVecPerThread vectors per thread issued before any
  *    store; thread 0 also does the unaligned head and the tail lanes, so a
  *    call is one launch.
- *  - strided_kernel: any layout of the plan (dims innermost first, byte
- *    strides), one element per thread and grid-stride; lanes are read with
- *    typed loads when every address is lane-aligned, else byte by byte.
+ *  - RowsBody: the innermost dim contiguous in x and y, rows of at least
+ *    kRowsMinBytes (padded rows, column slices; any outer strides): a 2-D
+ *    grid, blocks over rows, threads along a row with 16-byte vectors
+ *    wherever a row's x and y are equally aligned modulo 16.
+ *  - StridedBody: any other layout (transposes, steps), one element per
+ *    thread and grid-stride; lanes are read with typed loads when every
+ *    address is lane-aligned, else byte by byte.
  * Copies of dense tensors use cudaMemcpyAsync. Partial overlap of x and y
- * goes through a stream-ordered scratch buffer (cudaMallocAsync). */
+ * goes through a stream-ordered scratch buffer (cudaMallocAsync); so does
+ * Sum's accumulator.
+ *
+ * Every launch, copy and scratch buffer goes through an Exec: on the GPU
+ * it works on the stream; for the test hooks (host = true) it runs the same
+ * bodies for every block and thread in turn over host memory, with malloc
+ * and memcpy standing in for their stream-ordered CUDA versions. */
 #include <cuda_runtime.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern "C" {
@@ -26,145 +37,23 @@ extern "C" {
 #include "core/unary_op.h"
 }
 #include "cuda/cuda_backend.h"
+#include "cuda/elementwise.cuh"
+
+using namespace c2op_cuda;
 
 namespace {
 
-/* Threads per block and 16-byte vectors per thread of the dense kernel,
- * overridable at build time for tuning. Measured on an H100 (docs/gpu/):
- * 256 x 2 beat 256 x 4, 128 x 4 and 512 x 4 from 4 MiB up and matched
- * 128 x 2; see docs/PERFORMANCE.md. */
-#ifndef C2OP_CUDA_THREADS
-#define C2OP_CUDA_THREADS 256
-#endif
-#ifndef C2OP_CUDA_VEC_PER_THREAD
-#define C2OP_CUDA_VEC_PER_THREAD 2
-#endif
-constexpr int kThreads = C2OP_CUDA_THREADS;
-constexpr int kVecPerThread = C2OP_CUDA_VEC_PER_THREAD;
-constexpr int64_t kMaxBlocks = (int64_t)1 << 20;
-
-template <typename L> struct SignMask;
-template <> struct SignMask<uint16_t> { static constexpr uint16_t value = 0x8000u; };
-template <> struct SignMask<uint32_t> { static constexpr uint32_t value = 0x80000000u; };
-template <> struct SignMask<uint64_t> { static constexpr uint64_t value = 0x8000000000000000ull; };
-
-/* One lane of the op. */
-template <int OP, typename L> __device__ __forceinline__ L apply(L v) {
-  if constexpr (OP == C2OP__UNARY_NEG_INT) {
-    return (L)((L)0 - v); /* unsigned: wraps modulo 2^bits */
-  } else if constexpr (OP == C2OP__UNARY_NEG_FLOAT) {
-    return (L)(v ^ SignMask<L>::value);
-  } else {
-    return v;
-  }
-}
-
-/* The op on a 16-byte vector of lanes of type L. */
-template <int OP, typename L> __device__ __forceinline__ uint4 apply_vec(uint4 v) {
-  if constexpr (OP == C2OP__UNARY_NEG_INT && sizeof(L) == 1) {
-    v.x = __vneg4(v.x); /* per-byte negation, wrapping */
-    v.y = __vneg4(v.y);
-    v.z = __vneg4(v.z);
-    v.w = __vneg4(v.w);
-    return v;
-  } else if constexpr (OP == C2OP__UNARY_NEG_INT && sizeof(L) == 2) {
-    v.x = __vneg2(v.x); /* per-halfword negation, wrapping */
-    v.y = __vneg2(v.y);
-    v.z = __vneg2(v.z);
-    v.w = __vneg2(v.w);
-    return v;
-  } else {
-    L lanes[16 / sizeof(L)];
-    memcpy(lanes, &v, 16);
-#pragma unroll
-    for (int i = 0; i < (int)(16 / sizeof(L)); i++) lanes[i] = apply<OP, L>(lanes[i]);
-    memcpy(&v, lanes, 16);
-    return v;
-  }
-}
-
-/* Dense pass: `head` lanes at x/y, then `nvec` aligned vectors, then `tail`
- * lanes. In place (x == y) is fine: each address is read and written by the
- * same thread, read first. */
-template <int OP, typename L>
-__global__ void vec_kernel(const char *x, char *y, int64_t head, int64_t nvec, int64_t tail) {
-  const uint4 *xv = reinterpret_cast<const uint4 *>(x + head * (int64_t)sizeof(L));
-  uint4 *yv = reinterpret_cast<uint4 *>(y + head * (int64_t)sizeof(L));
-  const int64_t base = (int64_t)blockIdx.x * blockDim.x * kVecPerThread + threadIdx.x;
-  uint4 v[kVecPerThread];
-#pragma unroll
-  for (int k = 0; k < kVecPerThread; k++) {
-    const int64_t i = base + (int64_t)k * blockDim.x;
-    if (i < nvec) v[k] = xv[i];
-  }
-#pragma unroll
-  for (int k = 0; k < kVecPerThread; k++) {
-    const int64_t i = base + (int64_t)k * blockDim.x;
-    if (i < nvec) yv[i] = apply_vec<OP, L>(v[k]);
-  }
-  if (blockIdx.x == 0 && threadIdx.x == 0) {
-    const L *xl = reinterpret_cast<const L *>(x);
-    L *yl = reinterpret_cast<L *>(y);
-    for (int64_t i = 0; i < head; i++) yl[i] = apply<OP, L>(xl[i]);
-    const int64_t t0 = head + nvec * (int64_t)(16 / sizeof(L));
-    for (int64_t i = t0; i < t0 + tail; i++) yl[i] = apply<OP, L>(xl[i]);
-  }
-}
-
-/* The plan as the strided kernel sees it: byte strides. */
-struct StridedArgs {
-  int32_t ndim;
-  int32_t lanes; /* lanes of type L per element */
-  int64_t numel;
-  int64_t shape[C2OP_MAX_NDIM];
-  int64_t xs[C2OP_MAX_NDIM];
-  int64_t ys[C2OP_MAX_NDIM];
-};
-
-template <typename L, bool BYTEWISE> __device__ __forceinline__ L load_lane(const char *p) {
-  if constexpr (BYTEWISE) {
-    L v;
-    unsigned char *b = reinterpret_cast<unsigned char *>(&v);
-#pragma unroll
-    for (int i = 0; i < (int)sizeof(L); i++) b[i] = (unsigned char)p[i];
-    return v;
-  } else {
-    return *reinterpret_cast<const L *>(p);
-  }
-}
-
-template <typename L, bool BYTEWISE> __device__ __forceinline__ void store_lane(char *p, L v) {
-  if constexpr (BYTEWISE) {
-    const unsigned char *b = reinterpret_cast<const unsigned char *>(&v);
-#pragma unroll
-    for (int i = 0; i < (int)sizeof(L); i++) p[i] = (char)b[i];
-  } else {
-    *reinterpret_cast<L *>(p) = v;
-  }
-}
-
-/* I is the type used to split the linear index into per-dim indices:
- * uint32_t when the element count fits (64-bit division is several times
- * slower on the GPU), else int64_t. Offsets are always 64-bit. */
-template <int OP, typename L, bool BYTEWISE, typename I>
-__global__ void strided_kernel(const char *x, char *y, StridedArgs a) {
-  const int64_t step = (int64_t)gridDim.x * blockDim.x;
-  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < a.numel; i += step) {
-    I rest = (I)i;
-    int64_t xo = 0, yo = 0;
-    for (int32_t d = 0; d < a.ndim; d++) {
-      const I n = (I)a.shape[d];
-      const I q = rest / n;
-      const int64_t idx = (int64_t)(rest - q * n);
-      rest = q;
-      xo += idx * a.xs[d];
-      yo += idx * a.ys[d];
-    }
-    for (int32_t l = 0; l < a.lanes; l++) {
-      const L v = load_lane<L, BYTEWISE>(x + xo + (int64_t)l * (int64_t)sizeof(L));
-      store_lane<L, BYTEWISE>(y + yo + (int64_t)l * (int64_t)sizeof(L), apply<OP, L>(v));
-    }
-  }
+template <typename K> __global__ void kernel_entry(K k) {
+  Tid t;
+  t.bx = blockIdx.x;
+  t.by = blockIdx.y;
+  t.gx = gridDim.x;
+  t.gy = gridDim.y;
+  t.tx = (int32_t)threadIdx.x;
+  t.ty = (int32_t)threadIdx.y;
+  t.bdx = (int32_t)blockDim.x;
+  t.bdy = (int32_t)blockDim.y;
+  k(t);
 }
 
 c2op_status cuda_error(cudaError_t e, const char *what) {
@@ -200,9 +89,84 @@ struct DeviceGuard {
   }
 };
 
+/* Where the work runs: the GPU on `stream`, or the host (test hooks). */
+struct Exec {
+  cudaStream_t stream = nullptr;
+  bool host = false;
+  const char **trace = nullptr; /* host: receives the name of the last kernel */
+};
+
+template <typename K>
+c2op_status launch(const Exec &ex, const K &k, int64_t gx, int64_t gy, int32_t bdx, int32_t bdy,
+                   const char *name) {
+  if (ex.host) {
+    if (ex.trace) *ex.trace = name;
+    Tid t;
+    t.gx = gx;
+    t.gy = gy;
+    t.bdx = bdx;
+    t.bdy = bdy;
+    for (t.by = 0; t.by < gy; t.by++)
+      for (t.bx = 0; t.bx < gx; t.bx++)
+        for (t.ty = 0; t.ty < bdy; t.ty++)
+          for (t.tx = 0; t.tx < bdx; t.tx++) k(t);
+    return C2OP_OK;
+  }
+  kernel_entry<K><<<dim3((unsigned)gx, (unsigned)gy), dim3((unsigned)bdx, (unsigned)bdy), 0,
+                    ex.stream>>>(k);
+  cudaError_t e = cudaGetLastError();
+  if (e != cudaSuccess) {
+    char what[64];
+    snprintf(what, sizeof what, "launching the %s kernel", name);
+    return cuda_error(e, what);
+  }
+  return C2OP_OK;
+}
+
+c2op_status copy_dense(const Exec &ex, char *y, const char *x, size_t bytes) {
+  if (ex.host) {
+    if (ex.trace) *ex.trace = "memcpy";
+    memcpy(y, x, bytes);
+    return C2OP_OK;
+  }
+  CUDA_TRY(cudaMemcpyAsync(y, x, bytes, cudaMemcpyDeviceToDevice, ex.stream),
+           "copying on the device");
+  return C2OP_OK;
+}
+
+/* A stream-ordered scratch buffer of `bytes` (at least 1); `name` and `why`
+ * word the out-of-memory message. */
+c2op_status scratch_alloc(const Exec &ex, size_t bytes, const char *name, const char *why,
+                          void **out) {
+  if (bytes == 0) bytes = 1;
+  if (ex.host) {
+    *out = malloc(bytes);
+    C2OP_RETURN_IF(!*out, C2OP_ERR_OUT_OF_MEMORY, "%s: out of memory for a %zu-byte %s", name,
+                   bytes, why);
+    return C2OP_OK;
+  }
+  cudaError_t e = cudaMallocAsync(out, bytes, ex.stream);
+  if (e == cudaErrorMemoryAllocation) {
+    (void)cudaGetLastError();
+    return c2op__error(C2OP_ERR_OUT_OF_MEMORY, "%s: out of device memory for a %zu-byte %s",
+                       name, bytes, why);
+  }
+  CUDA_TRY(e, "allocating scratch memory");
+  return C2OP_OK;
+}
+
+c2op_status scratch_free(const Exec &ex, void *p) {
+  if (ex.host) {
+    free(p);
+    return C2OP_OK;
+  }
+  CUDA_TRY(cudaFreeAsync(p, ex.stream), "freeing scratch memory");
+  return C2OP_OK;
+}
+
 template <int OP, typename L>
-c2op_status launch_strided(const c2op__plan *p, const char *x, char *y, int32_t lanes,
-                           cudaStream_t stream) {
+c2op_status launch_strided(const Exec &ex, const c2op__plan *p, const char *x, char *y,
+                           int32_t lanes) {
   StridedArgs a;
   memset(&a, 0, sizeof a);
   a.ndim = p->ndim;
@@ -221,24 +185,58 @@ c2op_status launch_strided(const c2op__plan *p, const char *x, char *y, int32_t 
   const bool aligned = (bits & (sizeof(L) - 1)) == 0;
   const bool small = p->numel <= (int64_t)UINT32_MAX;
   if (aligned && small)
-    strided_kernel<OP, L, false, uint32_t><<<(unsigned)blocks, kThreads, 0, stream>>>(x, y, a);
-  else if (aligned)
-    strided_kernel<OP, L, false, int64_t><<<(unsigned)blocks, kThreads, 0, stream>>>(x, y, a);
-  else if (small)
-    strided_kernel<OP, L, true, uint32_t><<<(unsigned)blocks, kThreads, 0, stream>>>(x, y, a);
-  else
-    strided_kernel<OP, L, true, int64_t><<<(unsigned)blocks, kThreads, 0, stream>>>(x, y, a);
-  CUDA_TRY(cudaGetLastError(), "launching the strided kernel");
-  return C2OP_OK;
+    return launch(ex, StridedBody<OP, L, false, uint32_t>{x, y, a}, blocks, 1, kThreads, 1,
+                  "strided");
+  if (aligned)
+    return launch(ex, StridedBody<OP, L, false, int64_t>{x, y, a}, blocks, 1, kThreads, 1,
+                  "strided");
+  if (small)
+    return launch(ex, StridedBody<OP, L, true, uint32_t>{x, y, a}, blocks, 1, kThreads, 1,
+                  "strided-bytewise");
+  return launch(ex, StridedBody<OP, L, true, int64_t>{x, y, a}, blocks, 1, kThreads, 1,
+                "strided-bytewise");
+}
+
+/* Whether the rows kernel takes the plan, for lanes of `lane` bytes. */
+bool rows_eligible(const c2op__plan *p, const char *x, const char *y, size_t lane) {
+  return p->ndim >= 2 && p->xs[0] == 1 && p->ys[0] == 1 &&
+         ((((uintptr_t)x | (uintptr_t)y) & (lane - 1)) == 0) &&
+         p->shape[0] * (int64_t)p->elem_size >= kRowsMinBytes;
+}
+
+/* The rows kernel's arguments for a plan it takes. */
+RowsArgs rows_args(const c2op__plan *p, size_t lane, RowsShape *shape) {
+  RowsArgs a;
+  memset(&a, 0, sizeof a);
+  a.ndim = p->ndim;
+  const int64_t e = (int64_t)p->elem_size;
+  a.row_lanes = p->shape[0] * (e / (int64_t)lane);
+  a.nrows = 1;
+  for (int32_t d = 1; d < p->ndim; d++) {
+    a.shape[d] = p->shape[d];
+    a.xs[d] = p->xs[d] * e;
+    a.ys[d] = p->ys[d] * e;
+    a.nrows *= p->shape[d];
+  }
+  *shape = rows_shape(a.row_lanes, a.nrows, (int64_t)lane);
+  a.chunk_lanes = shape->chunk_lanes;
+  a.nchunks = shape->nchunks;
+  return a;
 }
 
 template <int OP, typename L>
-c2op_status launch_plan(const c2op__plan *p, const char *x, char *y, cudaStream_t stream) {
+c2op_status launch_plan(const Exec &ex, const c2op__plan *p, const char *x, char *y) {
   const int32_t lanes = (int32_t)(p->elem_size / sizeof(L));
   const int dense = p->ndim == 1 && p->xs[0] == 1 && p->ys[0] == 1;
   const uintptr_t xa = (uintptr_t)x, ya = (uintptr_t)y;
-  if (!dense || (xa & 15) != (ya & 15) || (xa & (sizeof(L) - 1)) != 0)
-    return launch_strided<OP, L>(p, x, y, lanes, stream);
+  if (!dense || (xa & 15) != (ya & 15) || (xa & (sizeof(L) - 1)) != 0) {
+    if (rows_eligible(p, x, y, sizeof(L))) {
+      RowsShape s;
+      const RowsArgs a = rows_args(p, sizeof(L), &s);
+      return launch(ex, RowsBody<OP, L>{x, y, a}, s.grid_x, s.grid_y, s.tx, s.ty, "rows");
+    }
+    return launch_strided<OP, L>(ex, p, x, y, lanes);
+  }
   const int64_t total = p->numel * lanes; /* lanes of type L */
   int64_t head = (int64_t)(((16 - (xa & 15)) & 15) / sizeof(L));
   if (head > total) head = total;
@@ -247,47 +245,137 @@ c2op_status launch_plan(const c2op__plan *p, const char *x, char *y, cudaStream_
   const int64_t tail = total - head - nvec * per_vec;
   int64_t blocks = (nvec + (int64_t)kThreads * kVecPerThread - 1) / ((int64_t)kThreads * kVecPerThread);
   if (blocks < 1) blocks = 1;
-  if (blocks > INT32_MAX) return launch_strided<OP, L>(p, x, y, lanes, stream);
-  vec_kernel<OP, L><<<(unsigned)blocks, kThreads, 0, stream>>>(x, y, head, nvec, tail);
-  CUDA_TRY(cudaGetLastError(), "launching the vector kernel");
-  return C2OP_OK;
+  if (blocks > INT32_MAX) return launch_strided<OP, L>(ex, p, x, y, lanes);
+  return launch(ex, VecBody<OP, L>{x, y, head, nvec, tail}, blocks, 1, kThreads, 1, "vector");
 }
 
 /* Picks the lane type: for a copy the widest that divides the element. */
-c2op_status run_plan(const c2op__plan *p, const char *x, char *y, c2op__unary_op op,
-                     size_t lane_bytes, cudaStream_t stream) {
+c2op_status run_plan(const Exec &ex, const c2op__plan *p, const char *x, char *y,
+                     c2op__unary_op op, size_t lane_bytes) {
   if (op == C2OP__UNARY_COPY) {
-    if (p->ndim == 1 && p->xs[0] == 1 && p->ys[0] == 1) {
-      CUDA_TRY(cudaMemcpyAsync(y, x, (size_t)p->numel * p->elem_size, cudaMemcpyDeviceToDevice,
-                               stream),
-               "copying on the device");
-      return C2OP_OK;
-    }
+    if (p->ndim == 1 && p->xs[0] == 1 && p->ys[0] == 1)
+      return copy_dense(ex, y, x, (size_t)p->numel * p->elem_size);
     const size_t e = p->elem_size;
-    if (e % 8 == 0) return launch_plan<C2OP__UNARY_COPY, uint64_t>(p, x, y, stream);
-    if (e % 4 == 0) return launch_plan<C2OP__UNARY_COPY, uint32_t>(p, x, y, stream);
-    if (e % 2 == 0) return launch_plan<C2OP__UNARY_COPY, uint16_t>(p, x, y, stream);
-    return launch_plan<C2OP__UNARY_COPY, uint8_t>(p, x, y, stream);
+    if (e % 8 == 0) return launch_plan<C2OP__UNARY_COPY, uint64_t>(ex, p, x, y);
+    if (e % 4 == 0) return launch_plan<C2OP__UNARY_COPY, uint32_t>(ex, p, x, y);
+    if (e % 2 == 0) return launch_plan<C2OP__UNARY_COPY, uint16_t>(ex, p, x, y);
+    return launch_plan<C2OP__UNARY_COPY, uint8_t>(ex, p, x, y);
   }
-  if (op == C2OP__UNARY_NEG_INT) {
+  switch (op) {
+  case C2OP__UNARY_NEG_INT:
     switch (lane_bytes) {
-    case 1: return launch_plan<C2OP__UNARY_NEG_INT, uint8_t>(p, x, y, stream);
-    case 2: return launch_plan<C2OP__UNARY_NEG_INT, uint16_t>(p, x, y, stream);
-    case 4: return launch_plan<C2OP__UNARY_NEG_INT, uint32_t>(p, x, y, stream);
-    case 8: return launch_plan<C2OP__UNARY_NEG_INT, uint64_t>(p, x, y, stream);
+    case 1: return launch_plan<C2OP__UNARY_NEG_INT, uint8_t>(ex, p, x, y);
+    case 2: return launch_plan<C2OP__UNARY_NEG_INT, uint16_t>(ex, p, x, y);
+    case 4: return launch_plan<C2OP__UNARY_NEG_INT, uint32_t>(ex, p, x, y);
+    case 8: return launch_plan<C2OP__UNARY_NEG_INT, uint64_t>(ex, p, x, y);
     default: break;
     }
-  }
-  if (op == C2OP__UNARY_NEG_FLOAT) {
+    break;
+  case C2OP__UNARY_NEG_FLOAT:
     switch (lane_bytes) {
-    case 2: return launch_plan<C2OP__UNARY_NEG_FLOAT, uint16_t>(p, x, y, stream);
-    case 4: return launch_plan<C2OP__UNARY_NEG_FLOAT, uint32_t>(p, x, y, stream);
-    case 8: return launch_plan<C2OP__UNARY_NEG_FLOAT, uint64_t>(p, x, y, stream);
+    case 2: return launch_plan<C2OP__UNARY_NEG_FLOAT, uint16_t>(ex, p, x, y);
+    case 4: return launch_plan<C2OP__UNARY_NEG_FLOAT, uint32_t>(ex, p, x, y);
+    case 8: return launch_plan<C2OP__UNARY_NEG_FLOAT, uint64_t>(ex, p, x, y);
     default: break;
     }
+    break;
+  case C2OP__UNARY_ADD_INT:
+    switch (lane_bytes) {
+    case 1: return launch_plan<C2OP__UNARY_ADD_INT, uint8_t>(ex, p, x, y);
+    case 2: return launch_plan<C2OP__UNARY_ADD_INT, uint16_t>(ex, p, x, y);
+    case 4: return launch_plan<C2OP__UNARY_ADD_INT, uint32_t>(ex, p, x, y);
+    case 8: return launch_plan<C2OP__UNARY_ADD_INT, uint64_t>(ex, p, x, y);
+    default: break;
+    }
+    break;
+  case C2OP__UNARY_ADD_FLOAT:
+    switch (lane_bytes) {
+    case 4: return launch_plan<C2OP__UNARY_ADD_FLOAT, uint32_t>(ex, p, x, y);
+    case 8: return launch_plan<C2OP__UNARY_ADD_FLOAT, uint64_t>(ex, p, x, y);
+    default: break;
+    }
+    break;
+  case C2OP__UNARY_ADD_HALF:
+    if (lane_bytes == 2) return launch_plan<C2OP__UNARY_ADD_HALF, uint16_t>(ex, p, x, y);
+    break;
+  case C2OP__UNARY_ADD_BFLOAT:
+    if (lane_bytes == 2) return launch_plan<C2OP__UNARY_ADD_BFLOAT, uint16_t>(ex, p, x, y);
+    break;
+  default: break;
   }
   return c2op__error(C2OP_ERR_INTERNAL, "no CUDA kernel for op %d with %zu-byte lanes", (int)op,
                      lane_bytes);
+}
+
+/* y = op(x) over a plan; partial overlap goes through a scratch copy of x
+ * (densely, in the plan's dim order), all stream-ordered. */
+c2op_status unary(const Exec &ex, const c2op__plan *plan, c2op__unary_op op, size_t lane_bytes) {
+  if (plan->numel == 0) return C2OP_OK;
+  if (!plan->overlap) return run_plan(ex, plan, plan->x, plan->y, op, lane_bytes);
+  const size_t bytes = (size_t)plan->numel * plan->elem_size;
+  void *scratch = nullptr;
+  C2OP_TRY(scratch_alloc(ex, bytes, "x", "scratch copy (x and y overlap)", &scratch));
+  c2op__plan to_scratch = *plan, from_scratch = *plan;
+  int64_t s = 1;
+  for (int32_t d = 0; d < plan->ndim; d++) {
+    to_scratch.ys[d] = s;
+    from_scratch.xs[d] = s;
+    s *= plan->shape[d];
+  }
+  to_scratch.overlap = from_scratch.overlap = 0;
+  c2op_status st = run_plan(ex, &to_scratch, plan->x, static_cast<char *>(scratch),
+                            C2OP__UNARY_COPY, 0);
+  if (st == C2OP_OK)
+    st = run_plan(ex, &from_scratch, static_cast<const char *>(scratch), plan->y, op, lane_bytes);
+  const c2op_status f = scratch_free(ex, scratch);
+  return st != C2OP_OK ? st : f;
+}
+
+/* Sum: y = inputs[0] + inputs[1] + ..., accumulated in a compact scratch
+ * tensor (inputs may alias y or each other), then copied to y. The caller
+ * has checked the tensors (same shape, dtype and device). Every plan is
+ * built before anything is launched, so a layout error leaves y
+ * untouched. */
+c2op_status sum(const Exec &ex, int32_t num_inputs, const DLTensor *const *inputs, DLTensor *y,
+                c2op__unary_op add, size_t lane_bytes) {
+  int64_t numel = 0;
+  C2OP_TRY(c2op__check_tensor(y, "outputs[0]", &numel));
+  if (numel == 0) return C2OP_OK;
+  const size_t elem = c2op__dtype_size(y->dtype);
+  c2op__plan *plans =
+      static_cast<c2op__plan *>(malloc(((size_t)num_inputs + 1) * sizeof(c2op__plan)));
+  C2OP_RETURN_IF(!plans, C2OP_ERR_OUT_OF_MEMORY, "Sum: out of memory for plans");
+  void *acc = nullptr;
+  c2op_status s = scratch_alloc(ex, (size_t)numel * elem, "Sum", "accumulator", &acc);
+  if (s != C2OP_OK) {
+    free(plans);
+    return s;
+  }
+  DLTensor scratch = *y;
+  scratch.data = acc;
+  scratch.strides = nullptr;
+  scratch.byte_offset = 0;
+  char name[32];
+  for (int32_t i = 0; s == C2OP_OK && i < num_inputs; i++) {
+    snprintf(name, sizeof name, "inputs[%d]", (int)i);
+    s = c2op__plan_unary(inputs[i], name, &scratch, "scratch", elem, &plans[i]);
+    plans[i].overlap = 0; /* the scratch buffer is private */
+    plans[i].inplace = 0;
+  }
+  if (s == C2OP_OK) {
+    s = c2op__plan_unary(&scratch, "scratch", y, "outputs[0]", elem, &plans[num_inputs]);
+    plans[num_inputs].overlap = 0;
+    plans[num_inputs].inplace = 0;
+  }
+  if (s == C2OP_OK) s = run_plan(ex, &plans[0], plans[0].x, plans[0].y, C2OP__UNARY_COPY, 0);
+  for (int32_t i = 1; s == C2OP_OK && i < num_inputs; i++)
+    s = run_plan(ex, &plans[i], plans[i].x, plans[i].y, add, lane_bytes);
+  if (s == C2OP_OK)
+    s = run_plan(ex, &plans[num_inputs], plans[num_inputs].x, plans[num_inputs].y,
+                 C2OP__UNARY_COPY, 0);
+  const c2op_status f = scratch_free(ex, acc);
+  free(plans);
+  return s != C2OP_OK ? s : f;
 }
 
 c2op_status check_pointer(const DLTensor *t, const char *name, int32_t device_id) {
@@ -305,13 +393,27 @@ c2op_status check_pointer(const DLTensor *t, const char *name, int32_t device_id
   return C2OP_OK;
 }
 
+c2op_status check_device(const char *name, int32_t device_id) {
+  int count = 0;
+  char what[64];
+  snprintf(what, sizeof what, "%s: device CUDA", name);
+  CUDA_TRY(cudaGetDeviceCount(&count), what);
+  C2OP_RETURN_IF(device_id < 0 || device_id >= count, C2OP_ERR_NO_DEVICE,
+                 "%s: device CUDA:%d does not exist (%d CUDA devices)", name, (int)device_id,
+                 count);
+  return C2OP_OK;
+}
+
+Exec stream_exec(const c2op_context *ctx) {
+  Exec ex;
+  ex.stream = ctx ? static_cast<cudaStream_t>(ctx->cuda_stream) : nullptr;
+  return ex;
+}
+
 } // namespace
 
 extern "C" c2op_status c2op__cuda_check(const DLTensor *x, const DLTensor *y, int32_t device_id) {
-  int count = 0;
-  CUDA_TRY(cudaGetDeviceCount(&count), "x: device CUDA");
-  C2OP_RETURN_IF(device_id < 0 || device_id >= count, C2OP_ERR_NO_DEVICE,
-                 "x: device CUDA:%d does not exist (%d CUDA devices)", (int)device_id, count);
+  C2OP_TRY(check_device("x", device_id));
   int64_t numel = 0;
   C2OP_TRY(c2op__check_tensor(y, "y", &numel));
   if (numel == 0) return C2OP_OK;
@@ -319,43 +421,73 @@ extern "C" c2op_status c2op__cuda_check(const DLTensor *x, const DLTensor *y, in
   return check_pointer(y, "y", device_id);
 }
 
+extern "C" c2op_status c2op__cuda_check_tensor(const DLTensor *t, const char *name,
+                                               int32_t device_id) {
+  C2OP_TRY(check_device(name, device_id));
+  int64_t numel = 0;
+  C2OP_TRY(c2op__check_tensor(t, name, &numel));
+  if (numel == 0) return C2OP_OK;
+  return check_pointer(t, name, device_id);
+}
+
 extern "C" c2op_status c2op__cuda_unary(const c2op_context *ctx, const c2op__plan *plan,
                                         int32_t device_id, c2op__unary_op op,
                                         size_t lane_bytes) {
   if (plan->numel == 0) return C2OP_OK;
-  cudaStream_t stream = ctx ? static_cast<cudaStream_t>(ctx->cuda_stream) : nullptr;
   DeviceGuard guard(device_id);
   if (guard.status != C2OP_OK) return guard.status;
-  if (!plan->overlap) return run_plan(plan, plan->x, plan->y, op, lane_bytes, stream);
+  return unary(stream_exec(ctx), plan, op, lane_bytes);
+}
 
-  /* x and y overlap without being the same elements: copy x densely (in the
-   * plan's dim order) to scratch, then run from it; all stream-ordered. */
-  const size_t bytes = (size_t)plan->numel * plan->elem_size;
-  void *scratch = nullptr;
-  cudaError_t e = cudaMallocAsync(&scratch, bytes, stream);
-  if (e == cudaErrorMemoryAllocation) {
-    (void)cudaGetLastError();
-    return c2op__error(C2OP_ERR_OUT_OF_MEMORY,
-                       "x: out of device memory for a %zu-byte scratch copy (x and y overlap)",
-                       bytes);
-  }
-  CUDA_TRY(e, "allocating scratch memory");
-  c2op__plan to_scratch = *plan, from_scratch = *plan;
-  int64_t s = 1;
-  for (int32_t d = 0; d < plan->ndim; d++) {
-    to_scratch.ys[d] = s;
-    from_scratch.xs[d] = s;
-    s *= plan->shape[d];
-  }
-  to_scratch.overlap = from_scratch.overlap = 0;
-  c2op_status st = run_plan(&to_scratch, plan->x, static_cast<char *>(scratch),
-                            C2OP__UNARY_COPY, 0, stream);
-  if (st == C2OP_OK)
-    st = run_plan(&from_scratch, static_cast<const char *>(scratch), plan->y, op, lane_bytes,
-                  stream);
-  e = cudaFreeAsync(scratch, stream);
-  if (st == C2OP_OK && e != cudaSuccess) return cuda_error(e, "freeing scratch memory");
-  return st;
+extern "C" c2op_status c2op__cuda_sum(const c2op_context *ctx, int32_t device_id,
+                                      int32_t num_inputs, const DLTensor *const *inputs,
+                                      DLTensor *y, c2op__unary_op add, size_t lane_bytes) {
+  DeviceGuard guard(device_id);
+  if (guard.status != C2OP_OK) return guard.status;
+  return sum(stream_exec(ctx), num_inputs, inputs, y, add, lane_bytes);
+}
+
+/* The result of an emulated call: misaligned accesses, which a GPU would
+ * fault on, make it fail. */
+static c2op_status emulation_result(c2op_status s) {
+  const int64_t bad = host_misaligned;
+  host_misaligned = 0;
+  if (s == C2OP_OK && bad != 0)
+    return c2op__error(C2OP_ERR_INTERNAL, "emulated kernel: %lld misaligned accesses",
+                       (long long)bad);
+  return s;
+}
+
+extern "C" c2op_status c2op__cuda_emulate_unary(const c2op__plan *plan, c2op__unary_op op,
+                                                size_t lane_bytes, const char **kernel) {
+  Exec ex;
+  ex.host = true;
+  ex.trace = kernel;
+  if (kernel) *kernel = "none";
+  host_misaligned = 0;
+  return emulation_result(unary(ex, plan, op, lane_bytes));
+}
+
+extern "C" c2op_status c2op__cuda_emulate_sum(int32_t num_inputs, const DLTensor *const *inputs,
+                                              DLTensor *y, c2op__unary_op add,
+                                              size_t lane_bytes) {
+  Exec ex;
+  ex.host = true;
+  host_misaligned = 0;
+  return emulation_result(sum(ex, num_inputs, inputs, y, add, lane_bytes));
+}
+
+extern "C" int c2op__cuda_rows_layout(const c2op__plan *plan, size_t lane_bytes, int64_t row,
+                                      int64_t *x_off, int64_t *y_off, int32_t *tx, int32_t *ty,
+                                      int64_t *chunk_lanes) {
+  if (!rows_eligible(plan, plan->x, plan->y, lane_bytes)) return 0;
+  RowsShape s;
+  const RowsArgs a = rows_args(plan, lane_bytes, &s);
+  row_offsets(a, row, x_off, y_off);
+  *tx = s.tx;
+  *ty = s.ty;
+  *chunk_lanes = s.chunk_lanes;
+  return 1;
 }
 
 extern "C" c2op_status c2op__cuda_malloc(int32_t device_id, size_t bytes, void **out) {

@@ -1,6 +1,8 @@
 /* sum.c - the Sum op: Y = X0 + X1 + ... (same shape and dtype, no
  * broadcasting). Backward nets use it to add the gradient contributions of a
- * blob read by several ops. It has no gradient of its own in c2op. */
+ * blob read by several ops. It has no gradient of its own in c2op. Kernels
+ * for the CPU and, in builds with CUDA, for CUDA (the same semantics bit for
+ * bit; src/cuda/elementwise.cuh). */
 #include <stdio.h>
 
 #include "core/alloc.h"
@@ -9,6 +11,9 @@
 #include "cpu/dispatch.h"
 #include "cpu/unary_cpu.h"
 #include "ops/ops.h"
+#ifdef C2OP_HAVE_CUDA
+#include "cuda/cuda_backend.h"
+#endif
 
 static c2op_status sum_semantics(DLDataType dtype, c2op__unary_op *op, size_t *lane_bytes) {
   char buf[64];
@@ -114,6 +119,48 @@ static c2op_status sum_cpu_kernel(const c2op_context *ctx, int32_t num_inputs,
   return s;
 }
 
+#ifdef C2OP_HAVE_CUDA
+/* The CUDA kernel: the CPU kernel's checks, with CUDA memory; then every
+ * tensor's pointer is checked against the device before the backend plans
+ * and runs the sum on the context's stream (c2op__cuda_sum). */
+static c2op_status sum_cuda_kernel(const c2op_context *ctx, int32_t num_inputs,
+                                   const DLTensor *const *inputs, int32_t num_outputs,
+                                   DLTensor *const *outputs) {
+  c2op__clear_error();
+  C2OP_RETURN_IF(num_inputs < 1 || num_outputs != 1, C2OP_ERR_SCHEMA_VIOLATION,
+                 "Sum: takes 1 or more inputs and 1 output, got %d and %d", (int)num_inputs,
+                 (int)num_outputs);
+  C2OP_RETURN_IF(!inputs, C2OP_ERR_NULL_POINTER, "Sum: inputs is NULL");
+  C2OP_RETURN_IF(!outputs, C2OP_ERR_NULL_POINTER, "Sum: outputs is NULL");
+  DLTensor *y = outputs[0];
+  char name[32];
+  for (int32_t i = 1; i < num_inputs; i++) {
+    snprintf(name, sizeof name, "inputs[%d]", (int)i);
+    C2OP_TRY(c2op__check_same(inputs[0], "inputs[0]", inputs[i], name));
+  }
+  C2OP_TRY(c2op__check_same(inputs[0], "inputs[0]", y, "outputs[0]"));
+  if (c2op__device_class_of(y->device) != C2OP__DEVICE_CUDA) {
+    char dev[64];
+    c2op__format_device(y->device, dev, sizeof dev);
+    return c2op__error(C2OP_ERR_DEVICE_MISMATCH,
+                       "outputs[0]: the tensor is on %s, but this is the Sum CUDA kernel", dev);
+  }
+  c2op__unary_op add = C2OP__UNARY_COPY;
+  size_t lane_bytes = 0;
+  C2OP_TRY(sum_semantics(y->dtype, &add, &lane_bytes));
+  const int32_t device_id = y->device.device_id;
+  for (int32_t i = 0; i < num_inputs; i++) {
+    snprintf(name, sizeof name, "inputs[%d]", (int)i);
+    C2OP_TRY(c2op__cuda_check_tensor(inputs[i], name, device_id));
+  }
+  C2OP_TRY(c2op__cuda_check_tensor(y, "outputs[0]", device_id));
+  return c2op__cuda_sum(ctx, device_id, num_inputs, inputs, y, add, lane_bytes);
+}
+#define SUM_CUDA_KERNEL sum_cuda_kernel
+#else
+#define SUM_CUDA_KERNEL NULL
+#endif
+
 static const DLDataType sum_dtypes[] = {
     {kDLInt, 8, 1},      {kDLInt, 16, 1},    {kDLInt, 32, 1},    {kDLInt, 64, 1},
     {kDLUInt, 8, 1},     {kDLUInt, 16, 1},   {kDLUInt, 32, 1},   {kDLUInt, 64, 1},
@@ -153,6 +200,6 @@ static const c2op_op_schema sum_schema = {
 const c2op__op_entry c2op__sum_op = {
     .schema = &sum_schema,
     .cpu_kernel = sum_cpu_kernel,
-    .cuda_kernel = NULL,
+    .cuda_kernel = SUM_CUDA_KERNEL,
     .gradient = NULL,
 };

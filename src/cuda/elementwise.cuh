@@ -1,0 +1,500 @@
+/* elementwise.cuh - what the CUDA elementwise kernels compute, as
+ * __host__ __device__ code (internal, C++; included by the .cu files).
+ *
+ * Everything a kernel does per thread lives here: the lane semantics of each
+ * op, the index and row math, and the three kernel bodies (dense vectors,
+ * padded rows, any strides) as functors called with the thread's
+ * coordinates. On the GPU a one-line __global__ wrapper calls them; on the
+ * host the test hook of cuda_backend.h calls them for every block and thread
+ * in turn over host memory, so that the math is checked against the CPU on
+ * a machine without a GPU (tests/test_cuda_host.c).
+ *
+ * Semantics are the CPU's, bit for bit (src/cpu/add_scalar.c and the
+ * negation kernels): floats negate by flipping the sign bit, integers
+ * negate and add modulo 2^bits through unsigned types, float32/float64 add
+ * in IEEE round to nearest even, float16 and bfloat16 add in float32 and
+ * round once with the CPU's conversions.
+ *
+ * NaNs: an addition with one NaN operand returns it quieted; an invalid
+ * one (inf - inf) returns the default NaN with the sign bit set, as x86-64
+ * does (a GPU alone would give its canonical NaN for both, so the float
+ * additions spell this out). When both operands are NaN, x86-64 returns its
+ * first source operand, and which one that is depends on how the compiler
+ * ordered the operands of `x + y` in each CPU kernel and loop: with gcc 12
+ * on x86-64, float16 returns the accumulator's (y's), bfloat16, float32 and
+ * contiguous float64 the addend's (x's), but strided float64 loops mostly
+ * y's. The CUDA side returns y's for float16 and x's for the rest, so its
+ * results can differ from the CPU's only in which NaN, and only where two
+ * NaN operands met (tests/test_cuda_host.c counts these lanes; the CPU
+ * kernels would need an explicit rule for the two to agree always). */
+#ifndef C2OP_CUDA_ELEMENTWISE_CUH
+#define C2OP_CUDA_ELEMENTWISE_CUH
+
+#include <cuda_runtime.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "c2op.h"
+#include "core/unary_op.h"
+
+#define C2OP_HD __host__ __device__ __forceinline__
+/* Loop unrolling on the device; the host compiler knows no such pragma. */
+#ifdef __CUDA_ARCH__
+#define C2OP_UNROLL _Pragma("unroll")
+#else
+#define C2OP_UNROLL
+#endif
+
+namespace c2op_cuda {
+
+/* Threads per block and 16-byte vectors per thread, overridable at build
+ * time for tuning. Measured on an H100 (docs/gpu/): 256 x 2 beat 256 x 4,
+ * 128 x 4 and 512 x 4 from 4 MiB up and matched 128 x 2; see
+ * docs/PERFORMANCE.md. kThreads must be a power of two, at least 32. */
+#ifndef C2OP_CUDA_THREADS
+#define C2OP_CUDA_THREADS 256
+#endif
+#ifndef C2OP_CUDA_VEC_PER_THREAD
+#define C2OP_CUDA_VEC_PER_THREAD 2
+#endif
+constexpr int kThreads = C2OP_CUDA_THREADS;
+constexpr int kVecPerThread = C2OP_CUDA_VEC_PER_THREAD;
+constexpr int64_t kMaxBlocks = (int64_t)1 << 20;
+constexpr int64_t kMaxGridY = 65535;
+/* Plans whose rows are shorter than this many bytes take the strided
+ * kernel: a row kernel would leave most of a warp idle. Not measured yet. */
+constexpr int64_t kRowsMinBytes = 64;
+
+static_assert(kThreads >= 32 && (kThreads & (kThreads - 1)) == 0,
+              "C2OP_CUDA_THREADS must be a power of two >= 32");
+
+/* A thread's coordinates, as the kernel bodies see them. */
+struct Tid {
+  int64_t bx, by; /* block index */
+  int64_t gx, gy; /* grid size in blocks */
+  int32_t tx, ty; /* thread index in the block */
+  int32_t bdx, bdy; /* block size */
+};
+
+/* ---- loads and stores ----------------------------------------------------
+ * On the device: typed accesses (the callers guarantee alignment). On the
+ * host (the emulation): memcpy, which has no aliasing or alignment rules,
+ * so misaligned accesses, which would fault on a GPU, are counted instead
+ * (the test hooks fail when any happened). */
+inline thread_local int64_t host_misaligned = 0;
+
+template <typename T> C2OP_HD T load(const char *p) {
+#ifdef __CUDA_ARCH__
+  return *reinterpret_cast<const T *>(p);
+#else
+  if ((uintptr_t)p % sizeof(T) != 0) host_misaligned++;
+  T v;
+  memcpy(&v, p, sizeof v);
+  return v;
+#endif
+}
+
+template <typename T> C2OP_HD void store(char *p, T v) {
+#ifdef __CUDA_ARCH__
+  *reinterpret_cast<T *>(p) = v;
+#else
+  if ((uintptr_t)p % sizeof(T) != 0) host_misaligned++;
+  memcpy(p, &v, sizeof v);
+#endif
+}
+
+/* A lane at a byte address that may not be aligned to it. */
+template <typename L, bool BYTEWISE> C2OP_HD L load_lane(const char *p) {
+  if constexpr (BYTEWISE) {
+    L v;
+    unsigned char *b = reinterpret_cast<unsigned char *>(&v);
+    for (int i = 0; i < (int)sizeof(L); i++) b[i] = (unsigned char)p[i];
+    return v;
+  } else {
+    return load<L>(p);
+  }
+}
+
+template <typename L, bool BYTEWISE> C2OP_HD void store_lane(char *p, L v) {
+  if constexpr (BYTEWISE) {
+    const unsigned char *b = reinterpret_cast<const unsigned char *>(&v);
+    for (int i = 0; i < (int)sizeof(L); i++) p[i] = (char)b[i];
+  } else {
+    store<L>(p, v);
+  }
+}
+
+/* ---- float bits ---------------------------------------------------------- */
+C2OP_HD float f32_of(uint32_t u) {
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+C2OP_HD uint32_t bits_of(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+C2OP_HD double f64_of(uint64_t u) {
+  double f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+C2OP_HD uint64_t bits_of(double f) {
+  uint64_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+/* x + y in float32 bits, with the CPU's NaN results (see the top): when
+ * both are NaN, x's (the addend's) when X_FIRST, else y's. */
+template <bool X_FIRST = true> C2OP_HD uint32_t add_f32(uint32_t x, uint32_t y) {
+  const bool xn = (x & 0x7fffffffu) > 0x7f800000u, yn = (y & 0x7fffffffu) > 0x7f800000u;
+  if (xn && (X_FIRST || !yn)) return x | 0x00400000u;
+  if (yn) return y | 0x00400000u;
+  const uint32_t r = bits_of(f32_of(x) + f32_of(y));
+  return (r & 0x7fffffffu) > 0x7f800000u ? 0xffc00000u : r;
+}
+
+C2OP_HD uint64_t add_f64(uint64_t x, uint64_t y) {
+  const uint64_t abs_mask = 0x7fffffffffffffffull, inf = 0x7ff0000000000000ull,
+                 quiet = 0x0008000000000000ull;
+  if ((x & abs_mask) > inf) return x | quiet;
+  if ((y & abs_mask) > inf) return y | quiet;
+  const uint64_t r = bits_of(f64_of(x) + f64_of(y));
+  return (r & abs_mask) > inf ? 0xfff8000000000000ull : r;
+}
+
+/* float16 <-> float32 bits, the conversions of the CPU path. */
+C2OP_HD uint32_t f32_bits_of_half(uint16_t h) {
+  const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+  const uint32_t exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
+  if (exp == 0) return bits_of((float)mant * 0x1p-24f) | sign; /* zero or subnormal, exact */
+  if (exp == 31) return sign | 0x7f800000u | (mant << 13);
+  return sign | ((exp + 112u) << 23) | (mant << 13);
+}
+
+C2OP_HD uint16_t half_of_f32_bits(uint32_t x) {
+  const uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
+  x &= 0x7fffffffu;
+  if (x > 0x7f800000u) return (uint16_t)(sign | 0x7e00u | ((x >> 13) & 0x3ffu)); /* NaN */
+  if (x >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u); /* rounds to infinity */
+  if (x < 0x38800000u) {                                    /* half subnormal or zero */
+    float v = f32_of(x) * 0x1p24f;                          /* exact */
+    v = (v + 0x1p23f) - 0x1p23f;                            /* round to nearest even */
+    return (uint16_t)(sign | (uint16_t)v);
+  }
+  x -= 0x38000000u; /* exponent bias 127 -> 15 */
+  return (uint16_t)(sign | ((x + 0xfffu + ((x >> 13) & 1u)) >> 13));
+}
+
+C2OP_HD uint16_t bf16_of_f32_bits(uint32_t x) {
+  if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40u); /* quiet NaN */
+  return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
+}
+
+C2OP_HD uint16_t add_f16(uint16_t x, uint16_t y) {
+  return half_of_f32_bits(add_f32<false>(f32_bits_of_half(x), f32_bits_of_half(y)));
+}
+
+C2OP_HD uint16_t add_bf16(uint16_t x, uint16_t y) {
+  return bf16_of_f32_bits(add_f32<true>((uint32_t)x << 16, (uint32_t)y << 16));
+}
+
+/* ---- the ops ------------------------------------------------------------- */
+
+/* Whether op reads y (y += x) besides writing it. */
+template <int OP> constexpr bool kReadsY = OP >= C2OP__UNARY_ADD_INT;
+
+template <typename L> struct SignMask;
+template <> struct SignMask<uint16_t> { static constexpr uint16_t value = 0x8000u; };
+template <> struct SignMask<uint32_t> { static constexpr uint32_t value = 0x80000000u; };
+template <> struct SignMask<uint64_t> { static constexpr uint64_t value = 0x8000000000000000ull; };
+
+/* One lane: the new y from x (and the old y for additions). */
+template <int OP, typename L> C2OP_HD L apply(L x, L y) {
+  if constexpr (OP == C2OP__UNARY_NEG_INT) {
+    return (L)((L)0 - x); /* unsigned: wraps modulo 2^bits */
+  } else if constexpr (OP == C2OP__UNARY_NEG_FLOAT) {
+    return (L)(x ^ SignMask<L>::value);
+  } else if constexpr (OP == C2OP__UNARY_ADD_INT) {
+    return (L)((L)x + (L)y); /* unsigned: wraps modulo 2^bits */
+  } else if constexpr (OP == C2OP__UNARY_ADD_FLOAT && sizeof(L) == 4) {
+    return add_f32<true>(x, y);
+  } else if constexpr (OP == C2OP__UNARY_ADD_FLOAT && sizeof(L) == 8) {
+    return add_f64(x, y);
+  } else if constexpr (OP == C2OP__UNARY_ADD_HALF) {
+    return add_f16(x, y);
+  } else if constexpr (OP == C2OP__UNARY_ADD_BFLOAT) {
+    return add_bf16(x, y);
+  } else {
+    (void)y;
+    return x;
+  }
+}
+
+/* The op on a 16-byte vector of lanes of type L. */
+template <int OP, typename L> C2OP_HD uint4 apply_vec(uint4 x, uint4 y) {
+#ifdef __CUDA_ARCH__
+  if constexpr (OP == C2OP__UNARY_NEG_INT && sizeof(L) == 1) {
+    x.x = __vneg4(x.x); /* per-byte negation, wrapping */
+    x.y = __vneg4(x.y);
+    x.z = __vneg4(x.z);
+    x.w = __vneg4(x.w);
+    return x;
+  } else if constexpr (OP == C2OP__UNARY_NEG_INT && sizeof(L) == 2) {
+    x.x = __vneg2(x.x); /* per-halfword negation, wrapping */
+    x.y = __vneg2(x.y);
+    x.z = __vneg2(x.z);
+    x.w = __vneg2(x.w);
+    return x;
+  } else if constexpr (OP == C2OP__UNARY_ADD_INT && sizeof(L) == 1) {
+    x.x = __vadd4(x.x, y.x); /* per-byte addition, wrapping */
+    x.y = __vadd4(x.y, y.y);
+    x.z = __vadd4(x.z, y.z);
+    x.w = __vadd4(x.w, y.w);
+    return x;
+  } else if constexpr (OP == C2OP__UNARY_ADD_INT && sizeof(L) == 2) {
+    x.x = __vadd2(x.x, y.x); /* per-halfword addition, wrapping */
+    x.y = __vadd2(x.y, y.y);
+    x.z = __vadd2(x.z, y.z);
+    x.w = __vadd2(x.w, y.w);
+    return x;
+  }
+#endif
+  constexpr int n = (int)(16 / sizeof(L));
+  L a[n], b[n];
+  memcpy(a, &x, 16);
+  memcpy(b, &y, 16);
+C2OP_UNROLL
+  for (int i = 0; i < n; i++) a[i] = apply<OP, L>(a[i], b[i]);
+  memcpy(&x, a, 16);
+  return x;
+}
+
+/* One lane at byte addresses xp, yp. */
+template <int OP, typename L, bool BYTEWISE> C2OP_HD void lane_op(const char *xp, char *yp) {
+  const L xv = load_lane<L, BYTEWISE>(xp);
+  const L yv = kReadsY<OP> ? load_lane<L, BYTEWISE>(yp) : (L)0;
+  store_lane<L, BYTEWISE>(yp, apply<OP, L>(xv, yv));
+}
+
+/* ---- dense kernel --------------------------------------------------------
+ * `head` lanes at x/y, then `nvec` 16-byte aligned vectors, then `tail`
+ * lanes. Each thread loads its kVecPerThread vectors before storing any;
+ * thread 0 of block 0 also does the head and the tail. In place (x == y) is
+ * fine: each address is read and written by one thread, read first. 1-D
+ * grid. */
+template <int OP, typename L> struct VecBody {
+  const char *x;
+  char *y;
+  int64_t head, nvec, tail;
+
+  C2OP_HD void operator()(const Tid &t) const {
+    const int64_t sz = (int64_t)sizeof(L);
+    const char *xv = x + head * sz;
+    char *yv = y + head * sz;
+    const int64_t base = t.bx * t.bdx * kVecPerThread + t.tx;
+    uint4 v[kVecPerThread] = {}, w[kVecPerThread] = {};
+C2OP_UNROLL
+    for (int k = 0; k < kVecPerThread; k++) {
+      const int64_t i = base + (int64_t)k * t.bdx;
+      if (i < nvec) {
+        v[k] = load<uint4>(xv + i * 16);
+        w[k] = kReadsY<OP> ? load<uint4>(yv + i * 16) : v[k];
+      }
+    }
+C2OP_UNROLL
+    for (int k = 0; k < kVecPerThread; k++) {
+      const int64_t i = base + (int64_t)k * t.bdx;
+      if (i < nvec) store<uint4>(yv + i * 16, apply_vec<OP, L>(v[k], w[k]));
+    }
+    if (t.bx == 0 && t.tx == 0) {
+      for (int64_t i = 0; i < head; i++) lane_op<OP, L, false>(x + i * sz, y + i * sz);
+      const int64_t t0 = head + nvec * (int64_t)(16 / sizeof(L));
+      for (int64_t i = t0; i < t0 + tail; i++) lane_op<OP, L, false>(x + i * sz, y + i * sz);
+    }
+  }
+};
+
+/* ---- strided kernel ------------------------------------------------------
+ * Any layout of a plan (dims innermost first, byte strides): one element
+ * per thread, grid-stride, 1-D grid. I is the type used to split the linear
+ * index into per-dim indices: uint32_t when the element count fits (64-bit
+ * division is several times slower on the GPU), else int64_t. Offsets are
+ * always 64-bit. */
+struct StridedArgs {
+  int32_t ndim;
+  int32_t lanes; /* lanes of type L per element */
+  int64_t numel;
+  int64_t shape[C2OP_MAX_NDIM];
+  int64_t xs[C2OP_MAX_NDIM];
+  int64_t ys[C2OP_MAX_NDIM];
+};
+
+template <int OP, typename L, bool BYTEWISE, typename I> struct StridedBody {
+  const char *x;
+  char *y;
+  StridedArgs a;
+
+  C2OP_HD void operator()(const Tid &t) const {
+    const int64_t step = t.gx * t.bdx;
+    for (int64_t i = t.bx * t.bdx + t.tx; i < a.numel; i += step) {
+      I rest = (I)i;
+      int64_t xo = 0, yo = 0;
+      for (int32_t d = 0; d < a.ndim; d++) {
+        const I n = (I)a.shape[d];
+        const I q = rest / n;
+        const int64_t idx = (int64_t)(rest - q * n);
+        rest = q;
+        xo += idx * a.xs[d];
+        yo += idx * a.ys[d];
+      }
+      for (int32_t l = 0; l < a.lanes; l++) {
+        const int64_t o = (int64_t)l * (int64_t)sizeof(L);
+        lane_op<OP, L, BYTEWISE>(x + xo + o, y + yo + o);
+      }
+    }
+  }
+};
+
+/* ---- rows kernel ---------------------------------------------------------
+ * Plans whose innermost dim is contiguous in both x and y (padded rows, a
+ * slice of columns, any outer strides): a row is a dense run of
+ * `row_lanes` lanes; rows sit at the offsets that dims 1.. give.
+ *
+ * 2-D blocks of tx x ty threads: ty rows per block, tx threads along a
+ * row, each doing kVecPerThread 16-byte vectors of a chunk of the row; the
+ * grid's x walks rows (grid-stride), its y walks chunks (grid-stride).
+ * A row whose x and y start at the same address modulo 16 goes by vectors,
+ * with its unaligned head and its tail lanes done by the first threads of
+ * chunk 0; any other row goes lane by lane, still coalesced (thread t does
+ * lanes t, t + tx, ...). All lanes are aligned to L (checked by the
+ * launcher). */
+struct RowsArgs {
+  int32_t ndim;      /* the plan's dims; dim 0 is the row */
+  int64_t row_lanes; /* lanes of type L per row */
+  int64_t nrows;     /* product of shape[1..ndim) */
+  int64_t chunk_lanes; /* lanes per chunk: tx * kVecPerThread * (16 / L) */
+  int64_t nchunks;   /* chunks per row */
+  int64_t shape[C2OP_MAX_NDIM]; /* dims 1.. are used */
+  int64_t xs[C2OP_MAX_NDIM];    /* byte strides */
+  int64_t ys[C2OP_MAX_NDIM];
+};
+
+/* Byte offsets in x and y of the first lane of row `r`: r split over dims
+ * 1..ndim-1, innermost first. Two dims (the common case: one row stride)
+ * need no division, which costs the GPU dozens of instructions. */
+C2OP_HD void row_offsets(const RowsArgs &a, int64_t r, int64_t *xo, int64_t *yo) {
+  if (a.ndim == 2) {
+    *xo = r * a.xs[1];
+    *yo = r * a.ys[1];
+    return;
+  }
+  int64_t x = 0, y = 0;
+  for (int32_t d = 1; d < a.ndim; d++) {
+    const int64_t n = a.shape[d];
+    const int64_t q = r / n;
+    const int64_t idx = r - q * n;
+    r = q;
+    x += idx * a.xs[d];
+    y += idx * a.ys[d];
+  }
+  *xo = x;
+  *yo = y;
+}
+
+/* The launch shape of the rows kernel for rows of `row_lanes` lanes of
+ * `lane` bytes: tx the smallest power of two from 32 to kThreads whose
+ * vectors cover a row, ty = kThreads / tx rows per block. */
+struct RowsShape {
+  int32_t tx, ty;
+  int64_t chunk_lanes, nchunks;
+  int64_t grid_x, grid_y;
+};
+
+C2OP_HD RowsShape rows_shape(int64_t row_lanes, int64_t nrows, int64_t lane) {
+  RowsShape s;
+  const int64_t per_vec = 16 / lane;
+  const int64_t row_vecs = (row_lanes + per_vec - 1) / per_vec;
+  const int64_t want = (row_vecs + kVecPerThread - 1) / kVecPerThread;
+  s.tx = 32;
+  while (s.tx < kThreads && s.tx < want) s.tx *= 2;
+  s.ty = kThreads / s.tx;
+  s.chunk_lanes = (int64_t)s.tx * kVecPerThread * per_vec;
+  s.nchunks = (row_lanes + s.chunk_lanes - 1) / s.chunk_lanes;
+  s.grid_x = (nrows + s.ty - 1) / s.ty;
+  if (s.grid_x > kMaxBlocks) s.grid_x = kMaxBlocks;
+  if (s.grid_x < 1) s.grid_x = 1;
+  s.grid_y = s.nchunks < kMaxGridY ? s.nchunks : kMaxGridY;
+  if (s.grid_y < 1) s.grid_y = 1;
+  return s;
+}
+
+template <int OP, typename L> struct RowsBody {
+  const char *x;
+  char *y;
+  RowsArgs a;
+
+  /* Chunk c of a row whose x and y are equally aligned modulo 16. */
+  C2OP_HD void vec_chunk(const Tid &t, const char *xr, char *yr, int64_t c) const {
+    const int64_t sz = (int64_t)sizeof(L), per_vec = 16 / sz;
+    int64_t head = (int64_t)(((16 - ((uintptr_t)yr & 15)) & 15) / sizeof(L));
+    if (head > a.row_lanes) head = a.row_lanes;
+    const int64_t nvec = (a.row_lanes - head) / per_vec;
+    const int64_t tail = a.row_lanes - head - nvec * per_vec;
+    const char *xv = xr + head * sz;
+    char *yv = yr + head * sz;
+    const int64_t base = c * t.bdx * kVecPerThread + t.tx;
+    uint4 v[kVecPerThread] = {}, w[kVecPerThread] = {};
+C2OP_UNROLL
+    for (int k = 0; k < kVecPerThread; k++) {
+      const int64_t i = base + (int64_t)k * t.bdx;
+      if (i < nvec) {
+        v[k] = load<uint4>(xv + i * 16);
+        w[k] = kReadsY<OP> ? load<uint4>(yv + i * 16) : v[k];
+      }
+    }
+C2OP_UNROLL
+    for (int k = 0; k < kVecPerThread; k++) {
+      const int64_t i = base + (int64_t)k * t.bdx;
+      if (i < nvec) store<uint4>(yv + i * 16, apply_vec<OP, L>(v[k], w[k]));
+    }
+    if (c == 0) {
+      if (t.tx < head) lane_op<OP, L, false>(xr + t.tx * sz, yr + t.tx * sz);
+      if (t.tx < tail) {
+        const int64_t j = head + nvec * per_vec + t.tx;
+        lane_op<OP, L, false>(xr + j * sz, yr + j * sz);
+      }
+    }
+  }
+
+  /* Chunk c of any other row, lane by lane. */
+  C2OP_HD void lane_chunk(const Tid &t, const char *xr, char *yr, int64_t c) const {
+    const int64_t sz = (int64_t)sizeof(L);
+    int64_t end = (c + 1) * a.chunk_lanes;
+    if (end > a.row_lanes) end = a.row_lanes;
+    for (int64_t j = c * a.chunk_lanes + t.tx; j < end; j += t.bdx)
+      lane_op<OP, L, false>(xr + j * sz, yr + j * sz);
+  }
+
+  C2OP_HD void operator()(const Tid &t) const {
+    for (int64_t r = t.bx * t.bdy + t.ty; r < a.nrows; r += t.gx * t.bdy) {
+      int64_t xo, yo;
+      row_offsets(a, r, &xo, &yo);
+      const char *xr = x + xo;
+      char *yr = y + yo;
+      const bool vec = (((uintptr_t)xr ^ (uintptr_t)yr) & 15) == 0;
+      for (int64_t c = t.by; c < a.nchunks; c += t.gy) {
+        if (vec)
+          vec_chunk(t, xr, yr, c);
+        else
+          lane_chunk(t, xr, yr, c);
+      }
+    }
+  }
+};
+
+} // namespace c2op_cuda
+
+#endif
