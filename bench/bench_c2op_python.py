@@ -19,8 +19,8 @@ in two modes:
   alloc   each call allocates its output (numpy.negative(x), c2op.negative(x),
           torch.neg(tx)): what a user's plain call costs, page faults included.
 Each row is the median of interleaved repetitions (numpy, c2op, torch, ...
-rotated every repetition, each after a 5 ms pause and one untimed call so
-that no candidate runs while another's threads still spin), in seconds per call, and GB/s counting bytes read
+rotated every repetition, each after a 40 ms busy wait and one untimed
+call so that no candidate runs while another's threads still spin), in seconds per call, and GB/s counting bytes read
 plus written (2 x the tensor). Ratios are numpy's (or torch's) time over
 c2op's, measured in the same run on the same buffers.
 
@@ -86,12 +86,20 @@ def calibrate(fn, rep_secs):
     return max(1, int(rep_secs / max(t, 1e-9)))
 
 
-# Before each timed repetition: a pause, then one untimed call. PyTorch's
-# OpenMP threads and c2op's pool spin for a while after a job; on 2 vCPUs a
-# thread still spinning for the previous candidate takes the core that the
-# next one's worker needs. The pause lets them sleep, the call wakes the
-# measured candidate's own threads (as in back-to-back use).
-SETTLE_S = 0.005
+# Before each timed repetition: a busy wait, then one untimed call.
+# PyTorch's OpenMP threads and c2op's pool spin for a while after a job
+# (pthreadpool's for 20-30 ms: bench/c2op_bench.c); on 2 vCPUs a thread
+# still spinning for the previous candidate takes the core that the next
+# one's worker needs. The wait outlasts them (busy: a vCPU that idles for
+# milliseconds comes back slower), the call wakes the measured candidate's
+# own threads, as in back-to-back use.
+SETTLE_S = 0.04
+
+
+def settle():
+    until = time.perf_counter() + SETTLE_S
+    while time.perf_counter() < until:
+        pass
 
 
 def measure(cands, reps, rep_secs):
@@ -102,7 +110,7 @@ def measure(cands, reps, rep_secs):
     for r in range(reps):
         for i in range(len(names)):
             k = names[(i + r) % len(names)]
-            time.sleep(SETTLE_S)
+            settle()
             cands[k]()
             samples[k].append(time_calls(cands[k], iters[k]))
     return {k: (statistics.median(v), v) for k, v in samples.items()}

@@ -6,8 +6,8 @@
  * candidate is first warmed up and calibrated to a number of calls per
  * repetition; then the repetitions run interleaved (candidate A, B, C, A,
  * B, C, ... with the starting candidate rotating; on multi-threaded rows
- * each repetition starts after a 5 ms pause and one untimed call, so that
- * no candidate runs while another's threads still spin), and the row
+ * each repetition starts after a 40 ms busy wait and one untimed call, so
+ * that no candidate runs while another's threads still spin), and the row
  * reports each candidate's median time per call. GB/s counts bytes read
  * plus bytes written (2 x the tensor's bytes), as a copy would. Ratios are
  * c2op's GB/s over the other candidate's.
@@ -287,17 +287,23 @@ static void calibrate(candidate *c, row_state *r, double rep_secs) {
 }
 
 /* Multi-threaded rows: before each timed repetition, wait this long, then
- * make one untimed call. The wait lets the previous candidate's worker
- * threads go to sleep (pthreadpool's spin for a while after a job, and on
- * 2 vCPUs a spinning thread of one candidate takes the core another
- * candidate's worker needs); the call wakes this candidate's own workers,
- * as in back-to-back use. Each candidate is then measured in its own
- * steady state, not in the wake of another. */
-#define SETTLE_NS 5000000L
+ * make one untimed call. The wait outlasts the previous candidate's
+ * spinning threads: pthreadpool's workers (XNNPACK, the threaded memcpy)
+ * spin 20-30 ms after a job here, and on 2 vCPUs a spinning thread takes
+ * the core another candidate's worker needs (measured: c2op on 2 threads,
+ * 1 MiB, 95 GB/s after a 30 ms wait, 40-55 GB/s after 5-20 ms). The call
+ * wakes this candidate's own workers, as in back-to-back use. Each
+ * candidate is then measured in its own steady state, not in the wake of
+ * another. */
+#define SETTLE_NS 40000000L
 
 static void settle(candidate *c, row_state *r) {
-  const struct timespec ts = {0, SETTLE_NS};
-  nanosleep(&ts, NULL);
+  /* A busy wait, not a sleep: a vCPU that idles for milliseconds comes
+   * back slower (measured: a 5 ms nanosleep before each repetition halved
+   * single-threaded rows here). */
+  const double until = now_s() + SETTLE_NS * 1e-9;
+  while (now_s() < until) {
+  }
   c->fn(r);
 }
 

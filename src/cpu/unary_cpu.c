@@ -13,13 +13,14 @@
 #include "cpu/pool.h"
 
 /* Below this many bytes (x's), a pass runs on the calling thread. Handing
- * work to the pool costs 1-3 us when a worker is spinning; a single thread
- * moves 256 KiB in about 8 us; with both cores free, two threads reach
- * 90-110 GB/s from 128 KiB on (their L2s together) against 60-70 for one;
- * and a busy or descheduled worker costs only its share (cpu/pool.h).
- * Chosen from bench/sweep.py and c2op-bench on the development machine
+ * work to a spinning worker costs about 0.7 us (a few cache lines crossing
+ * between the cores: cpu/pool.c); one thread moves 64 KiB in 1.9 us and
+ * 128 KiB in 3.7 us. With both cores free, two threads took 128 KiB to
+ * 97 GB/s against 69 for one, 64 KiB only to 75 against 68, and a busy or
+ * descheduled worker costs only its share (cpu/pool.h). Measured with a
+ * loop of calls and c2op-bench on the development machine
  * (docs/PERFORMANCE.md). C2OP_PARALLEL_MIN_BYTES overrides. */
-#define C2OP_DEFAULT_PARALLEL_MIN_BYTES ((int64_t)256 << 10)
+#define C2OP_DEFAULT_PARALLEL_MIN_BYTES ((int64_t)128 << 10)
 
 /* Passes whose bytes touched per thread (x's and y's: twice the tensor out
  * of place, once in place) reach this use the streaming kernels: they skip
@@ -136,6 +137,25 @@ static void run_task(void *arg, int64_t task) {
   if (begin < end) run_range(pass, begin, end);
 }
 
+/* A one-dim contiguous pass as its tasks see it: one cache line. */
+typedef struct {
+  _Alignas(64) c2op__contig_fn contig;
+  const char *x;
+  char *y;
+  size_t elem_size;
+  int64_t chunk; /* elements per task */
+  int64_t numel;
+} flat_t;
+
+static void run_flat_task(void *arg, int64_t task) {
+  const flat_t *f = arg;
+  const int64_t begin = task * f->chunk;
+  const int64_t end = begin + f->chunk < f->numel ? begin + f->chunk : f->numel;
+  if (begin < end)
+    f->contig(f->x + begin * (int64_t)f->elem_size, f->y + begin * (int64_t)f->elem_size,
+              end - begin, f->elem_size);
+}
+
 /* Runs the pass, split over up to `threads` threads when large. */
 static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t threads) {
   if (!atomic_load_explicit(&settings_ready, memory_order_acquire))
@@ -166,10 +186,18 @@ static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t t
                        p->shape[0] * e >= C2OP_STREAMING_MIN_ROW_BYTES;
     pass.contig = stream ? k->contig_nt : k->contig;
   }
-  if (parts <= 1)
+  if (parts <= 1) {
     run_range(&pass, 0, p->numel);
-  else
+  } else if (p->ndim == 1 && pass.contig) {
+    /* One contiguous run: the workers read this line and nothing of the
+     * caller's plan (four lines of its stack, each a transfer between the
+     * cores at 100-200 ns; measured: 64 KiB on 2 threads 66 -> 75 GB/s with
+     * the pool's own layout change). */
+    const flat_t flat = {pass.contig, p->x, p->y, p->elem_size, chunk, p->numel};
+    c2op__pool_run(threads, parts, run_flat_task, (void *)&flat);
+  } else {
     c2op__pool_run(threads, parts, run_task, &pass);
+  }
 }
 
 /* 1 when a dense pass of `bytes` from x to y goes straight to the kernel:
