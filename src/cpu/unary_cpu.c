@@ -22,8 +22,8 @@
  * (docs/PERFORMANCE.md). C2OP_PARALLEL_MIN_BYTES overrides. */
 #define C2OP_DEFAULT_PARALLEL_MIN_BYTES ((int64_t)128 << 10)
 
-/* Passes whose bytes touched per thread (x's and y's: twice the tensor out
- * of place, once in place) reach this use the streaming kernels: they skip
+/* Passes whose bytes touched (x's and y's: twice the tensor out of place;
+ * in place the tensor, per thread) reach this use the streaming kernels: they skip
  * the read-for-ownership of y's lines (2N bytes of traffic instead of 3N)
  * and leave x in cache, but lose badly while the data would have stayed in
  * cache. Measured with bench/sweep.py (docs/PERFORMANCE.md): one thread
@@ -178,11 +178,15 @@ static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t t
   const int aligned =
       (((uintptr_t)p->x | (uintptr_t)p->y) & (lane_alignment(p->elem_size) - 1)) == 0;
   if (p->xs[0] == 1 && p->ys[0] == 1 && aligned) {
-    /* Streaming when each thread's share of the bytes touched is past the
-     * threshold: threads on cores with caches of their own keep more in
-     * cache together (measured: docs/PERFORMANCE.md). */
-    const int64_t touched = p->inplace ? bytes : 2 * bytes;
-    const int stream = k->contig_nt && touched / threads >= streaming_bytes &&
+    /* Streaming when the bytes touched are past the threshold: out of
+     * place all of them (x and y of every thread share the L3), in place
+     * each thread's share. Measured on 2 threads (loop of calls, default
+     * against always and never streaming, twice): out of place 4 MiB
+     * streams at 40-42 GB/s against 28-33 with regular stores (which the
+     * earlier per-thread rule chose); in place 8 MiB is 29-31 GB/s with
+     * regular stores against 22-24 streaming (docs/PERFORMANCE.md). */
+    const int64_t touched = p->inplace ? bytes / threads : 2 * bytes;
+    const int stream = k->contig_nt && touched >= streaming_bytes &&
                        p->shape[0] * e >= C2OP_STREAMING_MIN_ROW_BYTES;
     pass.contig = stream ? k->contig_nt : k->contig;
   }
