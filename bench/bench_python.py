@@ -56,7 +56,20 @@ def calibrate(fn, rep_secs):
     return max(1, int(rep_secs / max(t, 1e-9)))
 
 
-def measure(cands, reps, rep_secs):
+# Multi-threaded rows: before each timed repetition a 40 ms busy wait and
+# one untimed call, as in c2op-bench (bench/c2op_bench.c, SETTLE_NS): the
+# OpenMP threads of the previous row or repetition stop spinning, the
+# measured candidate's own wake up.
+SETTLE_S = 0.04
+
+
+def settle():
+    until = time.perf_counter() + SETTLE_S
+    while time.perf_counter() < until:
+        pass
+
+
+def measure(cands, reps, rep_secs, threaded=False):
     """cands: {name: fn}. Interleaved repetitions; median seconds per call."""
     iters = {k: calibrate(f, rep_secs) for k, f in cands.items()}
     names = list(cands)
@@ -64,6 +77,9 @@ def measure(cands, reps, rep_secs):
     for r in range(reps):
         for i in range(len(names)):
             k = names[(i + r) % len(names)]
+            if threaded:
+                settle()
+                cands[k]()
             samples[k].append(time_calls(cands[k], iters[k]))
     return {k: (median(v), v) for k, v in samples.items()}
 
@@ -175,7 +191,7 @@ def run_row(np, torch, dname, nominal, layout, mode, th, reps, rep_secs, ov):
         cands["torch"] = lambda: torch.neg(tx, out=ty)
     if not cands:
         return None
-    res = measure(cands, 5 if nbytes >= (256 << 20) else reps, rep_secs)
+    res = measure(cands, 5 if nbytes >= (256 << 20) else reps, rep_secs, threaded=th > 1)
     row = {"dtype": dname, "bytes": nbytes, "nominal_bytes": nominal, "mode": mode,
            "layout": layout, "threads": th}
     cols = []
