@@ -244,7 +244,7 @@ typedef c2op_status (*unary_fn)(const c2op_context *ctx, const DLTensor *x, DLTe
  * threads, 0 with the library's automatic choice (NULL context). The
  * package default (None) runs tensors smaller than parallel_min_bytes on
  * the calling thread and larger ones with the library's choice: on the
- * 2-vCPU development machine the library's pool (from 256 KiB) made calls
+ * 2-vCPU development machine the library's pool (then from 256 KiB) made calls
  * of 256 KiB to 4 MiB 1.1-2.9x slower than one thread whenever the other
  * vCPU was busy, and paid off from about 64 MiB (docs/PERFORMANCE.md,
  * "Python"). C2OP_PY_PARALLEL_MIN_BYTES overrides the threshold.
