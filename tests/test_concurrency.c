@@ -535,6 +535,13 @@ static void a_forked_child_gets_a_working_pool(void) {
   DLTensor tx = fu_view(x, fu_f32, 1, shape, NULL), ty = fu_view(y, fu_f32, 1, shape, NULL);
   CHECK_OK(c2op_negative_ex(ctx, &tx, &ty)); /* the parent's pool has workers now */
   CHECK(c2op__pool_num_workers() >= 2);
+  /* Fork only once every worker runs the pool's code: a thread still in its
+   * start-up can hold a lock the child needs (tests/test_fork.c). */
+  for (int i = 0; i < 10000 && c2op__pool_num_started() < c2op__pool_num_workers(); i++) {
+    const struct timespec ms = {0, 1000000};
+    nanosleep(&ms, NULL);
+  }
+  CHECK_EQ_INT(c2op__pool_num_started(), c2op__pool_num_workers());
   fflush(NULL);
   pid_t pid = fork();
   if (pid == 0) {

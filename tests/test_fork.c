@@ -13,6 +13,7 @@
 #define _POSIX_C_SOURCE 200809L /* setenv, fork */
 
 #include <signal.h>
+#include <time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,9 +52,22 @@ static int negate_with_two_threads(int32_t seed_value) {
 }
 
 static void pool_works_in_a_child_forked_after_workers_started(void) {
-  /* The parent starts the pool's worker. */
+  /* The parent starts the pool's worker, and waits until the worker runs
+   * the pool's code. A thread still in its start-up at fork() can hold a
+   * lock the child then needs: GCC 12's AddressSanitizer allocates there
+   * (pthread_getattr_np) and, unlike glibc's malloc, does not take its
+   * allocator locks around fork(), so a child forked in that window hung in
+   * its own worker's start-up (seen once in CI, reproduced with the ASan
+   * suite running beside this test; the child's stacks showed both threads
+   * waiting on the allocator's lock). A program that forks must likewise
+   * not do so while threads are being created. */
   CHECK(negate_with_two_threads(11));
   CHECK_EQ_INT(c2op__pool_num_workers(), 1);
+  for (int i = 0; i < 10000 && c2op__pool_num_started() < 1; i++) {
+    const struct timespec ms = {0, 1000000};
+    nanosleep(&ms, NULL);
+  }
+  CHECK_EQ_INT(c2op__pool_num_started(), 1);
   fflush(stdout);
   fflush(stderr);
   const pid_t pid = fork();

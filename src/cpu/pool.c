@@ -93,8 +93,12 @@ static void leave_job(void) {
   }
 }
 
+/* Workers that have reached worker_main (tests: c2op__pool_num_started). */
+static atomic_int started_workers;
+
 static void *worker_main(void *arg) {
   const uint64_t index = (uint64_t)(uintptr_t)arg;
+  atomic_fetch_add_explicit(&started_workers, 1, memory_order_release);
   /* Jobs up to the one current at creation are not this worker's; the
    * next one, possibly published before this thread runs, is. */
   uint64_t seen = pool.start_gen[index];
@@ -139,6 +143,7 @@ static void pool_atfork_child(void) {
   atomic_store(&pool.job, atomic_load(&pool.job) & ~(JOB_OPEN | JOB_COUNT_MASK));
   pool.num_workers = 0;
   pool.shutdown = 0;
+  atomic_store(&started_workers, 0);
 }
 
 static void register_atfork(void) {
@@ -213,6 +218,10 @@ void c2op__pool_run(int32_t threads, int64_t num_tasks, c2op__pool_task_fn fn, v
     pthread_mutex_unlock(&pool.lock);
   }
   pthread_mutex_unlock(&pool_owner);
+}
+
+int32_t c2op__pool_num_started(void) {
+  return atomic_load_explicit(&started_workers, memory_order_acquire);
 }
 
 int32_t c2op__pool_num_workers(void) {

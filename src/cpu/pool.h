@@ -42,4 +42,9 @@ void c2op__pool_run(int32_t threads, int64_t num_tasks, c2op__pool_task_fn fn, v
 /* How many worker threads exist now (tests). */
 int32_t c2op__pool_num_workers(void);
 
+/* How many of them have started running the pool's code (tests): a thread
+ * counts once its runtime set-up is done (under ASan that set-up allocates,
+ * which matters to a test that forks). */
+int32_t c2op__pool_num_started(void);
+
 #endif
