@@ -583,6 +583,12 @@ static void sizes_around_vector_widths_with_shifted_starts(void) {
 static void transposed_x_and_y_match_reference(void) {
   const int64_t shape[2] = {13, 17}, t[2] = {1, 13};
   check_layout_all("transposed x and y", 2, shape, t, 0, t, 0);
+  /* The same column-major strides with a padded leading dim: not dense, so
+   * not one contiguous run (the fast path's 2-D check must see that). */
+  const int64_t tp[2] = {1, 16};
+  check_layout_all("padded transposed x and y", 2, shape, tp, 0, tp, 0);
+  const int64_t shape1[2] = {1, 40}, t1[2] = {1, 1};
+  check_layout_all("transposed x and y, one row", 2, shape1, t1, 0, t1, 0);
   const int64_t shape3[3] = {3, 4, 5}, xs[3] = {1, 3, 12}, ys[3] = {20, 1, 4};
   check_layout_all("permuted x and y", 3, shape3, xs, 0, ys, 0);
 }

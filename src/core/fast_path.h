@@ -93,6 +93,15 @@ int c2op__same_dense_layout(const DLTensor *x, const DLTensor *y);
  * c2op__fast_pair and c2op__fast_agree. */
 int c2op__plan_rows(const DLTensor *x, const DLTensor *y, size_t elem_size, c2op__plan *plan);
 
+/* The common case of c2op__same_dense_layout, inline: 2-D x and y with the
+ * same strides, which lay the elements out densely column by column (both
+ * transposed alike). Needs c2op__fast_pair and c2op__fast_agree. */
+static inline int c2op__fast_transposed_2d(const DLTensor *x, const DLTensor *y) {
+  const int64_t *s = x->strides, *t = y->strides;
+  return x->ndim == 2 && s && t && s[0] == 1 && t[0] == 1 && s[1] == t[1] &&
+         s[1] == x->shape[0];
+}
+
 /* What c2op__plan_fast found. */
 enum { C2OP__FAST_NONE, C2OP__FAST_SPAN, C2OP__FAST_PLAN };
 
@@ -112,7 +121,8 @@ static inline int c2op__plan_fast(const DLTensor *x, const DLTensor *y, c2op__sp
   size_t elem_size;
   if (!c2op__fast_pair(x, y) || !c2op__fast_agree(x, y, &numel, &elem_size))
     return C2OP__FAST_NONE;
-  if ((c2op__fast_compact(x) && c2op__fast_compact(y)) || c2op__same_dense_layout(x, y))
+  if ((c2op__fast_compact(x) && c2op__fast_compact(y)) || c2op__fast_transposed_2d(x, y) ||
+      c2op__same_dense_layout(x, y))
     return c2op__fast_span_of(x, y, elem_size, numel, span) && !c2op__span_partial_overlap(span)
                ? C2OP__FAST_SPAN
                : C2OP__FAST_NONE;
