@@ -471,3 +471,38 @@ c2op_status c2op__plan_unary(const DLTensor *x, const char *xname, DLTensor *y,
   *plan = p;
   return C2OP_OK;
 }
+
+void c2op__plan_through_scratch(const c2op__plan *plan, char *scratch, c2op__plan *to,
+                                c2op__plan *from) {
+  *to = *plan;
+  *from = *plan;
+  int64_t s = 1;
+  for (int32_t d = 0; d < plan->ndim; d++) {
+    to->ys[d] = s;
+    from->xs[d] = s;
+    s *= plan->shape[d];
+  }
+  to->y = scratch;
+  from->x = scratch;
+  to->overlap = from->overlap = 0;
+}
+
+c2op_status c2op__plan_sum(int32_t n, const DLTensor *const *inputs, DLTensor *y, void *acc,
+                           c2op__plan *plans) {
+  const size_t elem = c2op__dtype_size(y->dtype);
+  DLTensor scratch = *y;
+  scratch.data = acc;
+  scratch.strides = NULL;
+  scratch.byte_offset = 0;
+  char name[32];
+  for (int32_t i = 0; i < n; i++) {
+    snprintf(name, sizeof name, "inputs[%d]", (int)i);
+    C2OP_TRY(c2op__plan_unary(inputs[i], name, &scratch, "scratch", elem, &plans[i]));
+    plans[i].overlap = 0; /* the scratch buffer is private */
+    plans[i].inplace = 0;
+  }
+  C2OP_TRY(c2op__plan_unary(&scratch, "scratch", y, "outputs[0]", elem, &plans[n]));
+  plans[n].overlap = 0;
+  plans[n].inplace = 0;
+  return C2OP_OK;
+}

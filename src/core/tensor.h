@@ -70,7 +70,6 @@ typedef struct {
 /* The one-dim plan of a span. */
 void c2op__plan_of_span(const c2op__span *span, c2op__plan *plan);
 
-
 /* Builds the plan for an elementwise pass from x to y (already checked with
  * c2op__check_same) with elements of `elem_size` bytes. Fails with
  * C2OP_ERR_OVERLAP when y's elements may overlap each other,
@@ -78,5 +77,18 @@ void c2op__plan_of_span(const c2op__span *span, c2op__plan *plan);
  * do not fit the address space. */
 c2op_status c2op__plan_unary(const DLTensor *x, const char *xname, DLTensor *y,
                              const char *yname, size_t elem_size, c2op__plan *plan);
+
+/* A pass whose x and y partly overlap, split in two through `scratch`, a
+ * dense buffer of the plan's elements in its dim order: *to copies x into
+ * scratch, *from runs from scratch to y (what every backend does then). */
+void c2op__plan_through_scratch(const c2op__plan *plan, char *scratch, c2op__plan *to,
+                                c2op__plan *from);
+
+/* Sum's passes over tensors already checked alike: plans[i] (i < n) takes
+ * inputs[i] into `acc`, a compact buffer of y's shape and dtype (the first
+ * copies, the others add), plans[n] copies acc to y. Every plan is built
+ * before anything runs, so a layout error leaves y untouched. */
+c2op_status c2op__plan_sum(int32_t n, const DLTensor *const *inputs, DLTensor *y, void *acc,
+                           c2op__plan *plans);
 
 #endif

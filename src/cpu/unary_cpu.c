@@ -63,15 +63,6 @@ static void read_settings(void) {
   atomic_store_explicit(&settings_ready, 1, memory_order_release);
 }
 
-/* Contiguous kernels get dense rows whose base is aligned to the lane (the
- * element size's largest power-of-two factor, up to 8 bytes); others (an
- * odd byte_offset, say) take the strided kernel, which reads and writes
- * through memcpy. Rows start at multiples of the element size. */
-static uintptr_t lane_alignment(size_t elem_size) {
-  const uintptr_t low = (uintptr_t)elem_size & (uintptr_t) - (intptr_t)elem_size;
-  return low < 8 ? low : 8;
-}
-
 /* How one pass runs: the plan, and the contiguous-row function chosen for
  * it (streaming or not). */
 typedef struct {
@@ -176,7 +167,7 @@ static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t t
   }
   pass_t pass = {p, k, NULL, chunk};
   const int aligned =
-      (((uintptr_t)p->x | (uintptr_t)p->y) & (lane_alignment(p->elem_size) - 1)) == 0;
+      (((uintptr_t)p->x | (uintptr_t)p->y) & (c2op__lane_alignment(p->elem_size) - 1)) == 0;
   if (p->xs[0] == 1 && p->ys[0] == 1 && aligned) {
     /* Streaming when the bytes touched are past the threshold: out of
      * place all of them (x and y of every thread share the L3), in place
@@ -204,14 +195,6 @@ static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t t
   }
 }
 
-/* 1 when a dense pass of `bytes` from x to y goes straight to the kernel:
- * small (for a few elements the driver's bookkeeping would cost more than
- * the work) and lane-aligned. */
-static inline int direct_pass(const char *x, const char *y, int64_t bytes, size_t elem_size) {
-  return bytes <= C2OP__DIRECT_MAX_BYTES &&
-         (((uintptr_t)x | (uintptr_t)y) & (lane_alignment(elem_size) - 1)) == 0;
-}
-
 c2op_status c2op__cpu_unary_span_planned(const c2op_context *ctx, const c2op__span *span,
                                          const c2op__unary_kernel *kernel) {
   c2op__plan plan;
@@ -224,7 +207,7 @@ c2op_status c2op__cpu_unary(const c2op_context *ctx, const c2op__plan *plan,
   if (plan->numel == 0) return C2OP_OK;
   const int64_t bytes = plan->numel * (int64_t)plan->elem_size;
   if (plan->ndim == 1 && plan->xs[0] == 1 && plan->ys[0] == 1 && !plan->overlap &&
-      direct_pass(plan->x, plan->y, bytes, plan->elem_size)) {
+      c2op__direct_pass(plan->x, plan->y, bytes, plan->elem_size)) {
     kernel->contig(plan->x, plan->y, plan->numel, plan->elem_size);
     return C2OP_OK;
   }
@@ -238,17 +221,8 @@ c2op_status c2op__cpu_unary(const c2op_context *ctx, const c2op__plan *plan,
   char *scratch = c2op__malloc((size_t)bytes);
   C2OP_RETURN_IF(!scratch, C2OP_ERR_OUT_OF_MEMORY,
                  "x: out of memory for a %zu-byte scratch copy (x and y overlap)", (size_t)bytes);
-  c2op__plan to_scratch = *plan, from_scratch = *plan;
-  int64_t s = 1;
-  for (int32_t d = 0; d < plan->ndim; d++) {
-    to_scratch.ys[d] = s;
-    from_scratch.xs[d] = s;
-    s *= plan->shape[d];
-  }
-  to_scratch.y = scratch;
-  to_scratch.overlap = 0;
-  from_scratch.x = scratch;
-  from_scratch.overlap = 0;
+  c2op__plan to_scratch, from_scratch;
+  c2op__plan_through_scratch(plan, scratch, &to_scratch, &from_scratch);
   run_plan(&to_scratch, &c2op__copy__scalar, threads);
   run_plan(&from_scratch, kernel, threads);
   c2op__free(scratch);

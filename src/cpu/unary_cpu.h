@@ -22,16 +22,30 @@ c2op_status c2op__cpu_unary(const c2op_context *ctx, const c2op__plan *plan,
 c2op_status c2op__cpu_unary_span_planned(const c2op_context *ctx, const c2op__span *span,
                                          const c2op__unary_kernel *kernel);
 
-/* c2op__cpu_unary over a span from c2op__plan_fast:
- * small, lane-aligned ones go straight to the kernel (inline: for a few
- * elements a plan and the driver's bookkeeping would cost more than the
- * work). Lanes: the element size's largest power-of-two factor, up to 8. */
+/* Contiguous kernels get dense rows whose base is aligned to the lane (the
+ * element size's largest power-of-two factor, up to 8 bytes); others (an
+ * odd byte_offset, say) take the strided kernel, which reads and writes
+ * through memcpy. Rows start at multiples of the element size. */
+static inline uintptr_t c2op__lane_alignment(size_t elem_size) {
+  const uintptr_t low = (uintptr_t)elem_size & (uintptr_t) - (intptr_t)elem_size;
+  return low < 8 ? low : 8;
+}
+
+/* 1 when a dense pass of `bytes` from x to y goes straight to the kernel:
+ * small (for a few elements a plan and the driver's bookkeeping would cost
+ * more than the work) and lane-aligned. */
+static inline int c2op__direct_pass(const char *x, const char *y, int64_t bytes,
+                                    size_t elem_size) {
+  return bytes <= C2OP__DIRECT_MAX_BYTES &&
+         (((uintptr_t)x | (uintptr_t)y) & (c2op__lane_alignment(elem_size) - 1)) == 0;
+}
+
+/* c2op__cpu_unary over a span from c2op__plan_fast, inline: small ones go
+ * straight to the kernel. */
 static inline c2op_status c2op__cpu_unary_span(const c2op_context *ctx, const c2op__span *span,
                                                const c2op__unary_kernel *kernel) {
-  const uintptr_t low = (uintptr_t)span->elem_size & (uintptr_t) - (intptr_t)span->elem_size;
-  const uintptr_t lane = low < 8 ? low : 8;
-  if (span->numel * (int64_t)span->elem_size <= C2OP__DIRECT_MAX_BYTES &&
-      (((uintptr_t)span->x | (uintptr_t)span->y) & (lane - 1)) == 0) {
+  if (c2op__direct_pass(span->x, span->y, span->numel * (int64_t)span->elem_size,
+                        span->elem_size)) {
     kernel->contig(span->x, span->y, span->numel, span->elem_size);
     return C2OP_OK;
   }

@@ -315,18 +315,12 @@ c2op_status unary(const Exec &ex, const c2op__plan *plan, c2op__unary_op op, siz
   const size_t bytes = (size_t)plan->numel * plan->elem_size;
   void *scratch = nullptr;
   C2OP_TRY(scratch_alloc(ex, bytes, "x", "scratch copy (x and y overlap)", &scratch));
-  c2op__plan to_scratch = *plan, from_scratch = *plan;
-  int64_t s = 1;
-  for (int32_t d = 0; d < plan->ndim; d++) {
-    to_scratch.ys[d] = s;
-    from_scratch.xs[d] = s;
-    s *= plan->shape[d];
-  }
-  to_scratch.overlap = from_scratch.overlap = 0;
-  c2op_status st = run_plan(ex, &to_scratch, plan->x, static_cast<char *>(scratch),
-                            C2OP__UNARY_COPY, 0);
+  c2op__plan to_scratch, from_scratch;
+  c2op__plan_through_scratch(plan, static_cast<char *>(scratch), &to_scratch, &from_scratch);
+  c2op_status st =
+      run_plan(ex, &to_scratch, to_scratch.x, to_scratch.y, C2OP__UNARY_COPY, 0);
   if (st == C2OP_OK)
-    st = run_plan(ex, &from_scratch, static_cast<const char *>(scratch), plan->y, op, lane_bytes);
+    st = run_plan(ex, &from_scratch, from_scratch.x, from_scratch.y, op, lane_bytes);
   const c2op_status f = scratch_free(ex, scratch);
   return st != C2OP_OK ? st : f;
 }
@@ -351,22 +345,7 @@ c2op_status sum(const Exec &ex, int32_t num_inputs, const DLTensor *const *input
     free(plans);
     return s;
   }
-  DLTensor scratch = *y;
-  scratch.data = acc;
-  scratch.strides = nullptr;
-  scratch.byte_offset = 0;
-  char name[32];
-  for (int32_t i = 0; s == C2OP_OK && i < num_inputs; i++) {
-    snprintf(name, sizeof name, "inputs[%d]", (int)i);
-    s = c2op__plan_unary(inputs[i], name, &scratch, "scratch", elem, &plans[i]);
-    plans[i].overlap = 0; /* the scratch buffer is private */
-    plans[i].inplace = 0;
-  }
-  if (s == C2OP_OK) {
-    s = c2op__plan_unary(&scratch, "scratch", y, "outputs[0]", elem, &plans[num_inputs]);
-    plans[num_inputs].overlap = 0;
-    plans[num_inputs].inplace = 0;
-  }
+  s = c2op__plan_sum(num_inputs, inputs, y, acc, plans);
   if (s == C2OP_OK) s = run_plan(ex, &plans[0], plans[0].x, plans[0].y, C2OP__UNARY_COPY, 0);
   for (int32_t i = 1; s == C2OP_OK && i < num_inputs; i++)
     s = run_plan(ex, &plans[i], plans[i].x, plans[i].y, add, lane_bytes);

@@ -61,22 +61,29 @@ static c2op_status sum_semantics(DLDataType dtype, c2op__unary_op *op, size_t *l
                      buf);
 }
 
-static c2op_status sum_cpu_kernel(const c2op_context *ctx, int32_t num_inputs,
-                                  const DLTensor *const *inputs, int32_t num_outputs,
-                                  DLTensor *const *outputs) {
-  c2op__clear_error();
+/* The checks both kernels make first: the counts, and every input and the
+ * output alike (structure, device, dtype, shape). */
+static c2op_status sum_check_alike(int32_t num_inputs, const DLTensor *const *inputs,
+                                   int32_t num_outputs, DLTensor *const *outputs) {
   C2OP_RETURN_IF(num_inputs < 1 || num_outputs != 1, C2OP_ERR_SCHEMA_VIOLATION,
                  "Sum: takes 1 or more inputs and 1 output, got %d and %d", (int)num_inputs,
                  (int)num_outputs);
   C2OP_RETURN_IF(!inputs, C2OP_ERR_NULL_POINTER, "Sum: inputs is NULL");
   C2OP_RETURN_IF(!outputs, C2OP_ERR_NULL_POINTER, "Sum: outputs is NULL");
-  DLTensor *y = outputs[0];
   char name[32];
   for (int32_t i = 1; i < num_inputs; i++) {
     snprintf(name, sizeof name, "inputs[%d]", (int)i);
     C2OP_TRY(c2op__check_same(inputs[0], "inputs[0]", inputs[i], name));
   }
-  C2OP_TRY(c2op__check_same(inputs[0], "inputs[0]", y, "outputs[0]"));
+  return c2op__check_same(inputs[0], "inputs[0]", outputs[0], "outputs[0]");
+}
+
+static c2op_status sum_cpu_kernel(const c2op_context *ctx, int32_t num_inputs,
+                                  const DLTensor *const *inputs, int32_t num_outputs,
+                                  DLTensor *const *outputs) {
+  c2op__clear_error();
+  C2OP_TRY(sum_check_alike(num_inputs, inputs, num_outputs, outputs));
+  DLTensor *y = outputs[0];
   C2OP_RETURN_IF(c2op__device_class_of(y->device) != C2OP__DEVICE_HOST,
                  C2OP_ERR_UNSUPPORTED_DEVICE, "outputs[0]: the Sum CPU kernel needs host memory");
   c2op__unary_op add = C2OP__UNARY_COPY;
@@ -91,23 +98,9 @@ static c2op_status sum_cpu_kernel(const c2op_context *ctx, int32_t num_inputs,
   char *acc = c2op__malloc((size_t)numel * elem);
   C2OP_RETURN_IF(!acc, C2OP_ERR_OUT_OF_MEMORY, "Sum: out of memory for %lld elements",
                  (long long)numel);
-  DLTensor scratch = *y;
-  scratch.data = acc;
-  scratch.strides = NULL;
-  scratch.byte_offset = 0;
   c2op__plan *plans = c2op__malloc(((size_t)num_inputs + 1) * sizeof *plans);
-  c2op_status s = plans ? C2OP_OK
+  c2op_status s = plans ? c2op__plan_sum(num_inputs, inputs, y, acc, plans)
                         : c2op__error(C2OP_ERR_OUT_OF_MEMORY, "Sum: out of memory for plans");
-  for (int32_t i = 0; s == C2OP_OK && i < num_inputs; i++) {
-    snprintf(name, sizeof name, "inputs[%d]", (int)i);
-    s = c2op__plan_unary(inputs[i], name, &scratch, "scratch", elem, &plans[i]);
-    plans[i].overlap = 0; /* the scratch buffer is private */
-    plans[i].inplace = 0;
-  }
-  if (s == C2OP_OK) {
-    s = c2op__plan_unary(&scratch, "scratch", y, "outputs[0]", elem, &plans[num_inputs]);
-    plans[num_inputs].overlap = 0;
-  }
   if (s == C2OP_OK) {
     const c2op__unary_kernel *k = c2op__cpu_unary_kernel(add, lane_bytes);
     c2op__cpu_unary(ctx, &plans[0], c2op__cpu_unary_kernel(C2OP__UNARY_COPY, 0));
@@ -127,18 +120,8 @@ static c2op_status sum_cuda_kernel(const c2op_context *ctx, int32_t num_inputs,
                                    const DLTensor *const *inputs, int32_t num_outputs,
                                    DLTensor *const *outputs) {
   c2op__clear_error();
-  C2OP_RETURN_IF(num_inputs < 1 || num_outputs != 1, C2OP_ERR_SCHEMA_VIOLATION,
-                 "Sum: takes 1 or more inputs and 1 output, got %d and %d", (int)num_inputs,
-                 (int)num_outputs);
-  C2OP_RETURN_IF(!inputs, C2OP_ERR_NULL_POINTER, "Sum: inputs is NULL");
-  C2OP_RETURN_IF(!outputs, C2OP_ERR_NULL_POINTER, "Sum: outputs is NULL");
+  C2OP_TRY(sum_check_alike(num_inputs, inputs, num_outputs, outputs));
   DLTensor *y = outputs[0];
-  char name[32];
-  for (int32_t i = 1; i < num_inputs; i++) {
-    snprintf(name, sizeof name, "inputs[%d]", (int)i);
-    C2OP_TRY(c2op__check_same(inputs[0], "inputs[0]", inputs[i], name));
-  }
-  C2OP_TRY(c2op__check_same(inputs[0], "inputs[0]", y, "outputs[0]"));
   if (c2op__device_class_of(y->device) != C2OP__DEVICE_CUDA) {
     char dev[64];
     c2op__format_device(y->device, dev, sizeof dev);
@@ -149,6 +132,7 @@ static c2op_status sum_cuda_kernel(const c2op_context *ctx, int32_t num_inputs,
   size_t lane_bytes = 0;
   C2OP_TRY(sum_semantics(y->dtype, &add, &lane_bytes));
   const int32_t device_id = y->device.device_id;
+  char name[32];
   for (int32_t i = 0; i < num_inputs; i++) {
     snprintf(name, sizeof name, "inputs[%d]", (int)i);
     C2OP_TRY(c2op__cuda_check_tensor(inputs[i], name, device_id));
