@@ -35,9 +35,9 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
-import time
+
+import bench_timing
 
 import numpy as np
 
@@ -70,50 +70,10 @@ def fmt_size(b):
     return "%d B" % b
 
 
-def time_calls(fn, iters):
-    t0 = time.perf_counter()
-    for _ in range(iters):
-        fn()
-    return (time.perf_counter() - t0) / iters
-
-
-def calibrate(fn, rep_secs):
-    fn()
-    iters, t = 1, time_calls(fn, 1)
-    while t * iters < rep_secs / 4 and iters < (1 << 22):
-        iters *= 4
-        t = time_calls(fn, iters)
-    return max(1, int(rep_secs / max(t, 1e-9)))
-
-
-# Before each timed repetition: a busy wait, then one untimed call.
-# PyTorch's OpenMP threads and c2op's pool spin for a while after a job
-# (pthreadpool's for 20-30 ms: bench/c2op_bench.c); on 2 vCPUs a thread
-# still spinning for the previous candidate takes the core that the next
-# one's worker needs. The wait outlasts them (busy: a vCPU that idles for
-# milliseconds comes back slower), the call wakes the measured candidate's
-# own threads, as in back-to-back use.
-SETTLE_S = 0.04
-
-
-def settle():
-    until = time.perf_counter() + SETTLE_S
-    while time.perf_counter() < until:
-        pass
-
-
 def measure(cands, reps, rep_secs):
-    """cands: {name: fn}. Interleaved repetitions; {name: (median s, samples)}."""
-    iters = {k: calibrate(f, rep_secs) for k, f in cands.items()}
-    names = list(cands)
-    samples = {k: [] for k in names}
-    for r in range(reps):
-        for i in range(len(names)):
-            k = names[(i + r) % len(names)]
-            settle()
-            cands[k]()
-            samples[k].append(time_calls(cands[k], iters[k]))
-    return {k: (statistics.median(v), v) for k, v in samples.items()}
+    """cands: {name: fn}. Interleaved repetitions, each settled
+    (bench_timing.py); {name: (median s, samples)}."""
+    return bench_timing.measure(cands, reps, rep_secs, True, 1 / 4, 1 << 22)
 
 
 def make_x(dtype, n):

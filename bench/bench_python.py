@@ -21,7 +21,8 @@ import json
 import os
 import platform
 import sys
-import time
+
+import bench_timing
 
 DTYPES = ["int8", "float16", "float32", "float64", "complex128"]
 FULL_SIZES = "1K,4K,16K,64K,256K,1M,4M,16M,64M,256M,1G"
@@ -34,54 +35,10 @@ def parse_size(s):
     return int(s[:-1]) * mult[s[-1].upper()] if s[-1].upper() in mult else int(s)
 
 
-def median(xs):
-    xs = sorted(xs)
-    n = len(xs)
-    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
-
-
-def time_calls(fn, iters):
-    t0 = time.perf_counter()
-    for _ in range(iters):
-        fn()
-    return (time.perf_counter() - t0) / iters
-
-
-def calibrate(fn, rep_secs):
-    fn()  # first touch
-    iters, t = 1, time_calls(fn, 1)
-    while t * iters < rep_secs / 8 and iters < (1 << 24):
-        iters *= 4
-        t = time_calls(fn, iters)
-    return max(1, int(rep_secs / max(t, 1e-9)))
-
-
-# Multi-threaded rows: before each timed repetition a 40 ms busy wait and
-# one untimed call, as in c2op-bench (bench/c2op_bench.c, SETTLE_NS): the
-# OpenMP threads of the previous row or repetition stop spinning, the
-# measured candidate's own wake up.
-SETTLE_S = 0.04
-
-
-def settle():
-    until = time.perf_counter() + SETTLE_S
-    while time.perf_counter() < until:
-        pass
-
-
 def measure(cands, reps, rep_secs, threaded=False):
-    """cands: {name: fn}. Interleaved repetitions; median seconds per call."""
-    iters = {k: calibrate(f, rep_secs) for k, f in cands.items()}
-    names = list(cands)
-    samples = {k: [] for k in names}
-    for r in range(reps):
-        for i in range(len(names)):
-            k = names[(i + r) % len(names)]
-            if threaded:
-                settle()
-                cands[k]()
-            samples[k].append(time_calls(cands[k], iters[k]))
-    return {k: (median(v), v) for k, v in samples.items()}
+    """cands: {name: fn}. Interleaved repetitions (settled when threaded:
+    bench_timing.py); {name: (median s, samples)}."""
+    return bench_timing.measure(cands, reps, rep_secs, threaded, 1 / 8, 1 << 24)
 
 
 def make_arrays(np, dtype, nbytes, layout, inplace):
