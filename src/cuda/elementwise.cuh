@@ -279,6 +279,27 @@ template <int OP, typename L, bool BYTEWISE> C2OP_HD void lane_op(const char *xp
   store_lane<L, BYTEWISE>(yp, apply<OP, L>(xv, yv));
 }
 
+/* One thread's share of a run of 16-byte vectors: vectors base, base +
+ * stride, ... (kVecPerThread of them, those below nvec), all loaded before
+ * any is stored. Shared by the dense and the rows kernels. */
+template <int OP, typename L>
+C2OP_HD void vec_block(const char *xv, char *yv, int64_t base, int64_t stride, int64_t nvec) {
+  uint4 v[kVecPerThread] = {}, w[kVecPerThread] = {};
+C2OP_UNROLL
+  for (int k = 0; k < kVecPerThread; k++) {
+    const int64_t i = base + (int64_t)k * stride;
+    if (i < nvec) {
+      v[k] = load<uint4>(xv + i * 16);
+      w[k] = kReadsY<OP> ? load<uint4>(yv + i * 16) : v[k];
+    }
+  }
+C2OP_UNROLL
+  for (int k = 0; k < kVecPerThread; k++) {
+    const int64_t i = base + (int64_t)k * stride;
+    if (i < nvec) store<uint4>(yv + i * 16, apply_vec<OP, L>(v[k], w[k]));
+  }
+}
+
 /* ---- dense kernel --------------------------------------------------------
  * `head` lanes at x/y, then `nvec` 16-byte aligned vectors, then `tail`
  * lanes. Each thread loads its kVecPerThread vectors before storing any;
@@ -295,20 +316,7 @@ template <int OP, typename L> struct VecBody {
     const char *xv = x + head * sz;
     char *yv = y + head * sz;
     const int64_t base = t.bx * t.bdx * kVecPerThread + t.tx;
-    uint4 v[kVecPerThread] = {}, w[kVecPerThread] = {};
-C2OP_UNROLL
-    for (int k = 0; k < kVecPerThread; k++) {
-      const int64_t i = base + (int64_t)k * t.bdx;
-      if (i < nvec) {
-        v[k] = load<uint4>(xv + i * 16);
-        w[k] = kReadsY<OP> ? load<uint4>(yv + i * 16) : v[k];
-      }
-    }
-C2OP_UNROLL
-    for (int k = 0; k < kVecPerThread; k++) {
-      const int64_t i = base + (int64_t)k * t.bdx;
-      if (i < nvec) store<uint4>(yv + i * 16, apply_vec<OP, L>(v[k], w[k]));
-    }
+    vec_block<OP, L>(xv, yv, base, t.bdx, nvec);
     if (t.bx == 0 && t.tx == 0) {
       for (int64_t i = 0; i < head; i++) lane_op<OP, L, false>(x + i * sz, y + i * sz);
       const int64_t t0 = head + nvec * (int64_t)(16 / sizeof(L));
@@ -446,20 +454,7 @@ template <int OP, typename L> struct RowsBody {
     const char *xv = xr + head * sz;
     char *yv = yr + head * sz;
     const int64_t base = c * t.bdx * kVecPerThread + t.tx;
-    uint4 v[kVecPerThread] = {}, w[kVecPerThread] = {};
-C2OP_UNROLL
-    for (int k = 0; k < kVecPerThread; k++) {
-      const int64_t i = base + (int64_t)k * t.bdx;
-      if (i < nvec) {
-        v[k] = load<uint4>(xv + i * 16);
-        w[k] = kReadsY<OP> ? load<uint4>(yv + i * 16) : v[k];
-      }
-    }
-C2OP_UNROLL
-    for (int k = 0; k < kVecPerThread; k++) {
-      const int64_t i = base + (int64_t)k * t.bdx;
-      if (i < nvec) store<uint4>(yv + i * 16, apply_vec<OP, L>(v[k], w[k]));
-    }
+    vec_block<OP, L>(xv, yv, base, t.bdx, nvec);
     if (c == 0) {
       if (t.tx < head) lane_op<OP, L, false>(xr + t.tx * sz, yr + t.tx * sz);
       if (t.tx < tail) {
