@@ -5,8 +5,9 @@
  * Sizes run from 0 to 3 tiles + 7 elements (a tile is the kernel's bytes per
  * main-loop step), then a few multiples and a large size; the x and y starts
  * are shifted by one, odd and many lanes; every size runs out of place
- * and in place, with regular and with streaming stores. Guard bytes around y
- * must stay untouched and x must not change out of place.
+ * and in place, with regular and with streaming stores, and the streaming
+ * pair entry on whole lines. Guard bytes around y must stay untouched and x
+ * must not change out of place.
  *
  * Linked against the static library (the kernels are internal). Also a
  * helper for ctest: `test_kernels --has-isa NAME` exits 0 when this machine
@@ -296,6 +297,68 @@ static void vector_kernels_take_starts_off_the_lane(void) {
   free(b.save0);
 }
 
+/* The streaming pair entry (two runs of whole lines at once) of every ISA
+ * against the scalar kernel: 1 to 130 lines, x0 and x1 at any lane
+ * offset, y0 and y1 64-byte aligned, out of place and in place. The bytes
+ * between and around y0 and y1 must stay untouched. */
+static void streaming_pair_kernels_match_scalar(void) {
+  enum { MAX_LINES = 130, REGION = MAX_LINES * 64 + 2 * GUARD };
+  uint8_t *x = aligned_alloc(64, 2 * REGION), *y = aligned_alloc(64, 2 * REGION);
+  uint8_t *want = aligned_alloc(64, 2 * REGION);
+  CHECK(x && y && want);
+  kernel_case ref[8], cases[8];
+  kernel_cases(&c2op__negate_kernels__scalar, ref);
+  int tested = 0;
+  for (int isa = 0; isa < C2OP__ISA_COUNT && x && y && want; isa++) {
+    const c2op__negate_kernels *t = c2op__cpu_negate_kernels((c2op__isa)isa);
+    if (!t || !c2op__cpu_isa_available((c2op__isa)isa)) continue;
+    const int nc = kernel_cases(t, cases);
+    int has_pairs = 0;
+    for (int c = 0; c < nc; c++) {
+      const c2op__unary_kernel *k = cases[c].kernel;
+      if (!k) continue;
+      /* The driver streams rows in pairs wherever it streams at all. */
+      CHECK((k->contig_nt == NULL) == (k->contig_nt_pair == NULL));
+      if (!k->contig_nt_pair) continue;
+      has_pairs = 1;
+      const size_t lane = cases[c].lane;
+      const int64_t lines[] = {1, 2, 3, 63, 64, MAX_LINES};
+      const size_t xshift[][2] = {{0, 0}, {lane, 0}, {0, 7 * lane % 64}, {5 * lane % 64, 60 / lane * lane}};
+      for (size_t li = 0; li < sizeof lines / sizeof lines[0]; li++)
+        for (size_t sh = 0; sh < sizeof xshift / sizeof xshift[0]; sh++)
+          for (int inplace = 0; inplace < 2; inplace++) {
+            const size_t bytes = (size_t)lines[li] * 64;
+            uint8_t *y0 = y + GUARD, *y1 = y + REGION + GUARD;
+            const uint8_t *x0 = inplace ? y0 : x + GUARD + xshift[sh][0];
+            const uint8_t *x1 = inplace ? y1 : x + REGION + GUARD + xshift[sh][1];
+            memset(y, 0x5a, 2 * REGION);
+            fill_random(x, 2 * REGION, lane);
+            if (inplace) {
+              fill_random(y0, bytes, lane);
+              fill_random(y1, bytes, lane);
+            }
+            memcpy(want, y, 2 * REGION);
+            ref[c].kernel->contig(x0, want + (y0 - y), (int64_t)(bytes / lane), lane);
+            ref[c].kernel->contig(x1, want + (y1 - y), (int64_t)(bytes / lane), lane);
+            k->contig_nt_pair(x0, y0, x1, y1, (int64_t)(bytes / lane), lane);
+            c2op__store_fence();
+            if (memcmp(y, want, 2 * REGION) != 0) {
+              TEST_FAIL_("%s pair %s: %" PRId64 " lines, x shifts %zu/%zu: wrong bytes", k->name,
+                         inplace ? "in place" : "out of place", lines[li], xshift[sh][0],
+                         xshift[sh][1]);
+              goto next_kernel;
+            }
+          }
+    next_kernel:;
+    }
+    tested += has_pairs;
+  }
+  printf("     %d ISA(s) with pair kernels checked\n", tested);
+  free(x);
+  free(y);
+  free(want);
+}
+
 /* Names say width, op and ISA: "x32_signflip__avx2". */
 static void kernel_names_say_width_op_and_isa(void) {
   static const char *const ops[8] = {"x8_neg",       "x16_neg",      "x32_neg",     "x64_neg",
@@ -425,5 +488,6 @@ int main(int argc, char **argv) {
   RUN(every_isa_kernel_matches_scalar_around_tiles);
   RUN(dispatch_names_each_kernel_or_null);
   RUN(vector_kernels_take_starts_off_the_lane);
+  RUN(streaming_pair_kernels_match_scalar);
   return TEST_MAIN_END();
 }

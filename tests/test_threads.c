@@ -7,7 +7,8 @@
  * once for any thread count; the pool grows to the context's thread count
  * and no further; concurrent callers (several user threads at once, each
  * asking for threads) all get exact results; in place and strided passes
- * split over threads stay exact.
+ * split over threads stay exact; padded rows streamed into a dense y (the
+ * lines across row ends gathered) stay exact.
  *
  * Linked against the static library (the pool is internal).
  */
@@ -204,6 +205,93 @@ static void every_width_streams_exactly_over_threads(void) {
   c2op_context_destroy(ctx);
 }
 
+/* One streaming pass from a strided x (3-D: shape, x strides in elements)
+ * into a y that is dense, `shift` elements past a 64-byte boundary, on
+ * `threads` threads; checks every element against the reference and that
+ * the bytes around y are untouched. Returns 1 when wrong. */
+static int gather_case(c2op_context *ctx, DLDataType dt, const int64_t shape[3],
+                       const int64_t xstrides[3], int64_t shift) {
+  const size_t es = (size_t)dt.bits / 8;
+  const int64_t n = shape[0] * shape[1] * shape[2];
+  const int64_t xspan = (shape[0] - 1) * xstrides[0] + (shape[1] - 1) * xstrides[1] + shape[2];
+  const size_t guard = 256;
+  uint8_t *x = aligned_alloc(64, ((size_t)xspan * es + 63) / 64 * 64);
+  uint8_t *ybuf = aligned_alloc(64, ((size_t)n * es + (size_t)shift * es + 2 * guard + 63) / 64 * 64);
+  uint8_t *want = malloc((size_t)n * es);
+  int bad = 0;
+  if (!x || !ybuf || !want) {
+    free(x), free(ybuf), free(want);
+    return 0; /* out of memory here: nothing to check */
+  }
+  for (int64_t i = 0; i < xspan * (int64_t)es; i++)
+    x[i] = (uint8_t)test_rand_next(&g_rng);
+  memset(ybuf, 0x5a, (size_t)n * es + (size_t)shift * es + 2 * guard);
+  DLTensor tx = {x, {kDLCPU, 0}, 3, dt, (int64_t *)shape, (int64_t *)xstrides, 0};
+  DLTensor ty = {ybuf, {kDLCPU, 0}, 3, dt, (int64_t *)shape, NULL, guard + (uint64_t)shift * es};
+  if (c2op_negative_ex(ctx, &tx, &ty) != C2OP_OK) bad = 1;
+  int64_t k = 0;
+  for (int64_t a = 0; a < shape[0]; a++)
+    for (int64_t b = 0; b < shape[1]; b++)
+      for (int64_t c = 0; c < shape[2]; c++, k++)
+        ref_negate_element(dt, x + (size_t)(a * xstrides[0] + b * xstrides[1] + c) * es,
+                           want + (size_t)k * es);
+  const uint8_t *y = ybuf + guard + (size_t)shift * es;
+  if (!bad && memcmp(y, want, (size_t)n * es) != 0) bad = 1;
+  for (size_t i = 0; i < guard + (size_t)shift * es && !bad; i++)
+    bad = ybuf[i] != 0x5a;
+  for (size_t i = 0; i < guard && !bad; i++)
+    bad = y[(size_t)n * es + i] != 0x5a;
+  free(x), free(ybuf), free(want);
+  return bad;
+}
+
+/* A streaming pass from padded rows into a dense y gathers the cache lines
+ * of y that straddle two rows (cpu/unary_cpu.c, run_gathered): rows that
+ * are and are not whole lines, y on and off a line boundary, tasks that end
+ * mid-row, a 3-D plan, every width. */
+static void padded_rows_into_dense_y_stream_exactly(void) {
+  const DLDataType dts[] = {{kDLInt, 8, 1}, {kDLFloat, 16, 1}, {kDLFloat, 32, 1},
+                            {kDLFloat, 64, 1}, {kDLComplex, 128, 1}};
+  const int32_t thread_counts[] = {1, 2, 3};
+  /* Row lengths in bytes: at the streaming minimum, whole lines, and not. */
+  const int64_t row_bytes[] = {1024, 1040, 4000, 4096 + 48, 12352};
+  const int64_t pads[] = {1, 5, 16};
+  const int64_t shifts[] = {0, 1, 3};
+  for (size_t t = 0; t < sizeof thread_counts / sizeof thread_counts[0]; t++) {
+    c2op_context *ctx = NULL;
+    CHECK_OK(c2op_context_create(&ctx));
+    if (!ctx) return;
+    CHECK_OK(c2op_context_set_num_threads(ctx, thread_counts[t]));
+    for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++) {
+      const int64_t es = dts[d].bits / 8;
+      for (size_t r = 0; r < sizeof row_bytes / sizeof row_bytes[0]; r++)
+        for (size_t p = 0; p < sizeof pads / sizeof pads[0]; p++)
+          for (size_t s = 0; s < sizeof shifts / sizeof shifts[0]; s++) {
+            const int64_t cols = row_bytes[r] / es, pitch = cols + pads[p];
+            const int64_t rows = 3 + (int64_t)(r + p + s) % 11;
+            /* 2-D as [1, rows, cols]; then 3-D with a gap between blocks. */
+            const int64_t shape2[3] = {1, rows, cols}, xs2[3] = {rows * pitch, pitch, 1};
+            const int64_t shape3[3] = {3, rows, cols};
+            const int64_t xs3[3] = {rows * pitch + 7, pitch, 1};
+            if (gather_case(ctx, dts[d], shape2, xs2, shifts[s]) ||
+                gather_case(ctx, dts[d], shape3, xs3, shifts[s]))
+              TEST_FAIL_("%d threads, %s, rows of %lld bytes, pitch %lld, rows %lld, y %lld "
+                         "elements past a line: wrong bytes",
+                         (int)thread_counts[t], ref_dtype_name(dts[d]), (long long)row_bytes[r],
+                         (long long)pitch, (long long)rows, (long long)shifts[s]);
+          }
+    }
+    if (thread_counts[t] == 2) {
+      /* 3082 float32 in 4 tasks of 1024: the last is 40 bytes across one
+       * line boundary (y 32 bytes past a line), with no whole line. */
+      const int64_t shape[3] = {1, 2, 1541}, xs[3] = {2 * 1546, 1546, 1};
+      if (gather_case(ctx, (DLDataType){kDLFloat, 32, 1}, shape, xs, 8))
+        TEST_FAIL_("2 threads, a last task shorter than a line: wrong bytes");
+    }
+    c2op_context_destroy(ctx);
+  }
+}
+
 int main(void) {
   /* Before any c2op call: the settings are read once. */
   setenv("C2OP_PARALLEL_MIN_BYTES", "0", 1);
@@ -213,5 +301,6 @@ int main(void) {
   RUN(context_thread_counts_give_exact_results);
   RUN(concurrent_callers_are_exact_and_do_not_grow_the_pool);
   RUN(every_width_streams_exactly_over_threads);
+  RUN(padded_rows_into_dense_y_stream_exactly);
   return TEST_MAIN_END();
 }

@@ -13,6 +13,8 @@
 typedef void (*c2op__contig_fn)(const void *x, void *y, int64_t n, size_t elem_size);
 typedef void (*c2op__strided_fn)(const char *x, int64_t x_stride_bytes, char *y,
                                  int64_t y_stride_bytes, int64_t n, size_t elem_size);
+typedef void (*c2op__pair_fn)(const void *x0, void *y0, const void *x1, void *y1, int64_t n,
+                              size_t elem_size);
 
 typedef struct {
   const char *name;         /* e.g. "x32_signflip__avx2" */
@@ -21,10 +23,32 @@ typedef struct {
   /* Like contig, for passes far larger than the cache: non-temporal
    * (streaming) stores, two streams a page apart with prefetching. Same
    * contract as contig (x and y disjoint or identical). NULL when the ISA
-   * has none. Ends with a store fence, so the data is visible to other
-   * threads once it returns. */
+   * has none. Whole lines of y get non-temporal stores (a y that is 64-byte
+   * aligned and a whole number of lines long, however short, is streamed
+   * in full), the partial lines at its ends regular ones. No store fence:
+   * non-temporal stores are weakly ordered, so whoever calls it runs
+   * c2op__store_fence() before another thread may read y (the driver does
+   * once per task: a fence per row cost 10% on padded rows). */
   c2op__contig_fn contig_nt;
+  /* Two streaming passes at once, y0[i] = op(x0[i]) and y1[i] = op(x1[i]),
+   * their lines interleaved: each of y0 and y1 64-byte aligned and `n`
+   * elements a whole number of lines, x0/y0 and x1/y1 each disjoint or
+   * identical, the two pairs disjoint. Rows shorter than the two pages the
+   * contiguous kernel streams at once go through here in pairs (padded
+   * rows, 64 MiB: 17.6 against 15.1 GB/s one row at a time). NULL when
+   * contig_nt is; no fence either. */
+  c2op__pair_fn contig_nt_pair;
 } c2op__unary_kernel;
+
+/* Orders the calling thread's non-temporal stores before its later stores
+ * (a release to another thread included). */
+static inline void c2op__store_fence(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_sfence();
+#else
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
 
 /* The negation kernels of one ISA, indexed by log2 of the lane width
  * (1, 2, 4, 8 bytes): integer negation on every width, sign flips on 2, 4

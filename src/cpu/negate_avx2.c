@@ -27,7 +27,8 @@ C2OP__INLINE __m256i neg256(c2op__neg_kind kind, __m256i v) {
  * whole lines in between with non-temporal stores, two streams a page apart
  * prefetched a little ahead (as fast as the C library's own large copy
  * here: docs/PERFORMANCE.md). The three parts are disjoint and each loads
- * before it stores, so x == y is safe. */
+ * before it stores, so x == y is safe. No store fence: the driver fences
+ * once per task (cpu/kernels.h). */
 C2OP__INLINE void stream_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
                               size_t end, size_t bytes) {
   c2op__negate_upto64_x86(kind, x, y, i);
@@ -65,7 +66,23 @@ C2OP__INLINE void stream_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
     _mm256_stream_si256((__m256i *)(y + i + 32), neg256(kind, b));
   }
   c2op__negate_upto64_x86(kind, x + end, y + end, bytes - end);
-  _mm_sfence();
+}
+
+/* Two streams of whole lines (cpu/kernels.h: contig_nt_pair). */
+C2OP__INLINE void negate_avx2_pair(c2op__neg_kind kind, const uint8_t *x0, uint8_t *y0,
+                                   const uint8_t *x1, uint8_t *y1, size_t bytes) {
+  for (size_t i = 0; i < bytes; i += 64) {
+    _mm_prefetch((const char *)x0 + i + C2OP__PREFETCH, _MM_HINT_T0);
+    _mm_prefetch((const char *)x1 + i + C2OP__PREFETCH, _MM_HINT_T0);
+    __m256i a0 = _mm256_loadu_si256((const __m256i *)(x0 + i));
+    __m256i a1 = _mm256_loadu_si256((const __m256i *)(x0 + i + 32));
+    __m256i b0 = _mm256_loadu_si256((const __m256i *)(x1 + i));
+    __m256i b1 = _mm256_loadu_si256((const __m256i *)(x1 + i + 32));
+    _mm256_stream_si256((__m256i *)(y0 + i), neg256(kind, a0));
+    _mm256_stream_si256((__m256i *)(y0 + i + 32), neg256(kind, a1));
+    _mm256_stream_si256((__m256i *)(y1 + i), neg256(kind, b0));
+    _mm256_stream_si256((__m256i *)(y1 + i + 32), neg256(kind, b1));
+  }
 }
 
 C2OP__INLINE void negate_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t bytes,

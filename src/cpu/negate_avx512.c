@@ -58,7 +58,18 @@ C2OP__INLINE void stream_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *
     _mm512_stream_si512((void *)(y + i), neg512(kind, _mm512_loadu_si512(x + i)));
   }
   negate_masked(kind, x + end, y + end, bytes - end);
-  _mm_sfence();
+}
+
+/* Two streams of whole lines (cpu/kernels.h: contig_nt_pair). */
+C2OP__INLINE void negate_avx512_pair(c2op__neg_kind kind, const uint8_t *x0, uint8_t *y0,
+                                     const uint8_t *x1, uint8_t *y1, size_t bytes) {
+  for (size_t i = 0; i < bytes; i += 64) {
+    _mm_prefetch((const char *)x0 + i + C2OP__PREFETCH, _MM_HINT_T0);
+    _mm_prefetch((const char *)x1 + i + C2OP__PREFETCH, _MM_HINT_T0);
+    const __m512i a = _mm512_loadu_si512(x0 + i), b = _mm512_loadu_si512(x1 + i);
+    _mm512_stream_si512((void *)(y0 + i), neg512(kind, a));
+    _mm512_stream_si512((void *)(y1 + i), neg512(kind, b));
+  }
 }
 
 C2OP__INLINE void negate_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t bytes,

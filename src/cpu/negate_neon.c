@@ -53,6 +53,14 @@ C2OP__INLINE void negate_neon(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
   vst1q_u8(y + bytes - 16, tail);
 }
 
+/* No streaming kernels on NEON, so no pair is ever called: this only
+ * completes the kernel macros. */
+C2OP__INLINE void negate_neon_pair(c2op__neg_kind kind, const uint8_t *x0, uint8_t *y0,
+                                   const uint8_t *x1, uint8_t *y1, size_t bytes) {
+  negate_neon(kind, x0, y0, bytes, 0);
+  negate_neon(kind, x1, y1, bytes, 0);
+}
+
 C2OP__NEGATE_KERNELS(neon, negate_neon, 0, 64)
 
 #else

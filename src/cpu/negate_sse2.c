@@ -9,7 +9,7 @@
  * stores of the same bytes, so x == y (in place) is safe, and no scalar
  * tail loop is needed. The streaming variant writes the whole cache lines
  * of y with non-temporal stores and the partial lines at its ends with
- * regular ones, and ends with a store fence. */
+ * regular ones, and leaves the store fence to the driver (cpu/kernels.h). */
 #if defined(__x86_64__) || defined(__i386__)
 
 #include "cpu/negate_common.h"
@@ -55,7 +55,21 @@ C2OP__INLINE void stream_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
     _mm_stream_si128((__m128i *)(y + i + 48), c2op__neg128(kind, d));
   }
   c2op__negate_upto64_x86(kind, x + end, y + end, bytes - end);
-  _mm_sfence();
+}
+
+/* Two streams of whole lines (cpu/kernels.h: contig_nt_pair). */
+C2OP__INLINE void negate_sse2_pair(c2op__neg_kind kind, const uint8_t *x0, uint8_t *y0,
+                                   const uint8_t *x1, uint8_t *y1, size_t bytes) {
+  for (size_t i = 0; i < bytes; i += 64) {
+    _mm_prefetch((const char *)x0 + i + C2OP__PREFETCH, _MM_HINT_T0);
+    _mm_prefetch((const char *)x1 + i + C2OP__PREFETCH, _MM_HINT_T0);
+    for (size_t k = 0; k < 64; k += 16) {
+      const __m128i a = _mm_loadu_si128((const __m128i *)(x0 + i + k));
+      const __m128i b = _mm_loadu_si128((const __m128i *)(x1 + i + k));
+      _mm_stream_si128((__m128i *)(y0 + i + k), c2op__neg128(kind, a));
+      _mm_stream_si128((__m128i *)(y1 + i + k), c2op__neg128(kind, b));
+    }
+  }
 }
 
 C2OP__INLINE void negate_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t bytes,

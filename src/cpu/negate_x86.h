@@ -92,10 +92,13 @@ C2OP__INLINE void c2op__negate_upto64_x86(c2op__neg_kind kind, const uint8_t *x,
  * covers only in part are written with regular stores: a non-temporal store
  * of part of a line, next to a regular store into the same line (the next
  * row of a padded tensor, say), forces a slow partial write-back. Returns 0
- * when the pass is too short to be worth it or y is not lane-aligned. */
+ * when y is not lane-aligned, or when the pass is short (under 256 bytes)
+ * and not exactly whole lines (the driver streams single lines it gathered
+ * from two rows: cpu/unary_cpu.c). */
 C2OP__INLINE int c2op__stream_span(const uint8_t *y, size_t bytes, size_t lane, size_t *begin,
                                    size_t *end) {
-  if (bytes < 256 || ((uintptr_t)y & (lane - 1)) != 0) return 0;
+  if (((uintptr_t)y & (lane - 1)) != 0) return 0;
+  if (bytes < 256 && (bytes == 0 || (((uintptr_t)y | bytes) & 63) != 0)) return 0;
   *begin = (size_t)(-(uintptr_t)y & 63); /* a whole number of lanes */
   *end = *begin + ((bytes - *begin) & ~(size_t)63);
   return 1;
