@@ -8,11 +8,14 @@
  * float64 and complex parts add in C; float16 goes through the compiler's
  * float16 and bfloat16 add in float32 and round the sum once to the nearer
  * of its two neighbours, ties to even, found by comparing distances in
- * double (float16 decoded from its definition through ldexp). NaN results are compared as "is NaN".
+ * double (float16 decoded from its definition through ldexp). NaN results
+ * are compared as "is NaN" there; which NaN comes back (Sum's NaN rule,
+ * src/cpu/add_scalar.c) is checked exactly on hand-written values.
  */
 #include <math.h>
 
 #include "c2op_test.h"
+#include "sum_util.h"
 
 #define ROWS 5
 #define COLS 37
@@ -391,8 +394,71 @@ static void sum_kernel_rejects_bad_calls_and_leaves_y_untouched(void) {
 #undef Y_UNTOUCHED
 }
 
+/* The table of exact special-value sums (sum_util.h) through the CPU
+ * kernel: compact, or every other element of both inputs and y (the
+ * strided loops). */
+static int64_t g_special_stride = 1;
+
+static c2op_status cpu_sum2(DLDataType d, int64_t n, const void *a, const void *b, void *out) {
+  const size_t lane = d.bits / 8u, st = (size_t)g_special_stride;
+  unsigned char *buf = calloc(3 * (size_t)n * st, lane);
+  if (!buf) return C2OP_ERR_OUT_OF_MEMORY;
+  unsigned char *pa = buf, *pb = buf + (size_t)n * st * lane, *py = buf + 2 * (size_t)n * st * lane;
+  for (int64_t i = 0; i < n; i++) {
+    memcpy(pa + (size_t)i * st * lane, (const unsigned char *)a + (size_t)i * lane, lane);
+    memcpy(pb + (size_t)i * st * lane, (const unsigned char *)b + (size_t)i * lane, lane);
+  }
+  int64_t shape[1] = {n}, strides[1] = {g_special_stride};
+  DLTensor ta = view(pa, d, 1, shape, st > 1 ? strides : NULL);
+  DLTensor tb = view(pb, d, 1, shape, st > 1 ? strides : NULL);
+  DLTensor ty = view(py, d, 1, shape, st > 1 ? strides : NULL);
+  const DLTensor *xs[2] = {&ta, &tb};
+  DLTensor *ys[1] = {&ty};
+  c2op_kernel_fn k = sum_kernel();
+  const c2op_status s = k ? k(NULL, 2, xs, 1, ys) : C2OP_ERR_NOT_FOUND;
+  for (int64_t i = 0; i < n; i++)
+    memcpy((unsigned char *)out + (size_t)i * lane, py + (size_t)i * st * lane, lane);
+  free(buf);
+  return s;
+}
+
+static void sum_of_special_values_is_exact_nans_included(void) {
+  check_special_sums(cpu_sum2);
+  g_special_stride = 2;
+  check_special_sums(cpu_sum2);
+  g_special_stride = 1;
+}
+
+/* With three inputs the first NaN in input order comes back, or the one an
+ * invalid addition (inf - inf) made before any input NaN was reached. */
+static void sum_returns_the_first_nan_in_input_order(void) {
+  c2op_kernel_fn k = sum_kernel();
+  if (!k) return;
+  enum { CASES = 4 };
+  static const uint32_t in[3][CASES] = {
+      {0x7fc00001u, 0x3f800000u, 0x7f800000u, 0x7f800000u},
+      {0xffc00002u, 0x7f800003u, 0xff800000u, 0x3f800000u},
+      {0x7fc00004u, 0xffc00005u, 0x7fc00006u, 0xff800000u},
+  };
+  /* a's; b's quieted; inf - inf's default NaN before c's; inf - inf last. */
+  static const uint32_t want[CASES] = {0x7fc00001u, 0x7fc00003u, 0xffc00000u, 0xffc00000u};
+  uint32_t y[CASES];
+  int64_t shape[1] = {CASES};
+  const DLDataType f32 = dt(kDLFloat, 32);
+  DLTensor t0 = view((void *)in[0], f32, 1, shape, NULL), t1 = view((void *)in[1], f32, 1, shape, NULL);
+  DLTensor t2 = view((void *)in[2], f32, 1, shape, NULL), ty = view(y, f32, 1, shape, NULL);
+  const DLTensor *xs[3] = {&t0, &t1, &t2};
+  DLTensor *ys[1] = {&ty};
+  CHECK_OK(k(NULL, 3, xs, 1, ys));
+  for (int i = 0; i < CASES; i++)
+    if (y[i] != want[i])
+      TEST_FAIL_("case %d: 0x%08x, want 0x%08x", i, (unsigned)y[i], (unsigned)want[i]);
+}
+
 int main(void) {
   RUN(sum_of_every_dtype_matches_the_reference);
+  RUN(sum_of_special_values_is_exact_nans_included);
+  RUN(sum_returns_the_first_nan_in_input_order);
   RUN(sum_rounds_half_and_bfloat16_once_to_nearest_even);
   RUN(sum_kernel_rejects_bad_calls_and_leaves_y_untouched);
   return TEST_MAIN_END();

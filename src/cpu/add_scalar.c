@@ -2,7 +2,16 @@
  *
  * Integers add modulo 2^bits (through unsigned types, no undefined
  * behaviour); float32/float64 (and complex parts) add in their own type;
- * float16 and bfloat16 add in float32 and round once to nearest even. */
+ * float16 and bfloat16 add in float32 and round once to nearest even.
+ *
+ * NaN results follow one rule, the same on every machine and in the CUDA
+ * kernels (src/cuda/elementwise.cuh): when the running sum y is a NaN, it
+ * stays (quieted); else when the addend x is one, x's comes back quieted;
+ * an invalid addition (inf - inf) gives the default NaN with the sign bit
+ * set (x86-64's). So Sum returns the first NaN of its inputs in their
+ * order, or the one an invalid addition made first. Left to `y + x`, which
+ * of two NaNs came back depended on how the compiler ordered the operands
+ * in each loop. */
 #include <string.h>
 
 #include "cpu/kernels.h"
@@ -54,6 +63,49 @@ static uint16_t float_to_bf16(float f) {
   return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
 }
 
+/* Floating-point additions with the NaN rule above: v is the running sum,
+ * u the addend. */
+static float add_f32(float u, float v) {
+  const uint32_t ub = bits_from_f32(u), vb = bits_from_f32(v);
+  if ((vb & 0x7fffffffu) > 0x7f800000u) return f32_from_bits(vb | 0x00400000u);
+  if ((ub & 0x7fffffffu) > 0x7f800000u) return f32_from_bits(ub | 0x00400000u);
+  const float r = u + v;
+  return r != r ? f32_from_bits(0xffc00000u) : r;
+}
+
+static double add_f64(double u, double v) {
+  uint64_t ub, vb;
+  memcpy(&ub, &u, sizeof ub);
+  memcpy(&vb, &v, sizeof vb);
+  const uint64_t abs_mask = 0x7fffffffffffffffull, inf = 0x7ff0000000000000ull,
+                 quiet = 0x0008000000000000ull;
+  uint64_t rb;
+  if ((vb & abs_mask) > inf)
+    rb = vb | quiet;
+  else if ((ub & abs_mask) > inf)
+    rb = ub | quiet;
+  else {
+    const double r = u + v;
+    if (r == r) return r;
+    rb = 0xfff8000000000000ull;
+  }
+  double r;
+  memcpy(&r, &rb, sizeof r);
+  return r;
+}
+
+static uint16_t add_f16(uint16_t u, uint16_t v) {
+  if ((v & 0x7fffu) > 0x7c00u) return (uint16_t)(v | 0x0200u);
+  if ((u & 0x7fffu) > 0x7c00u) return (uint16_t)(u | 0x0200u);
+  return float_to_half(add_f32(half_to_float(u), half_to_float(v)));
+}
+
+static uint16_t add_bf16(uint16_t u, uint16_t v) {
+  if ((v & 0x7fffu) > 0x7f80u) return (uint16_t)(v | 0x0040u);
+  if ((u & 0x7fffu) > 0x7f80u) return (uint16_t)(u | 0x0040u);
+  return float_to_bf16(add_f32(bf16_to_float(u), bf16_to_float(v)));
+}
+
 #define ADD_KERNELS(NAME, T, LANE, EXPR)                                       \
   static void NAME##_contig(const void *x, void *y, int64_t n, size_t elem_size) { \
     const T *a = x;                                                            \
@@ -84,7 +136,7 @@ ADD_KERNELS(x8_add, uint8_t, 1, (unsigned)u + v)
 ADD_KERNELS(x16_add, uint16_t, 2, (unsigned)u + v)
 ADD_KERNELS(x32_add, uint32_t, 4, u + v)
 ADD_KERNELS(x64_add, uint64_t, 8, u + v)
-ADD_KERNELS(f32_add, float, 4, u + v)
-ADD_KERNELS(f64_add, double, 8, u + v)
-ADD_KERNELS(f16_add, uint16_t, 2, float_to_half(half_to_float(u) + half_to_float(v)))
-ADD_KERNELS(bf16_add, uint16_t, 2, float_to_bf16(bf16_to_float(u) + bf16_to_float(v)))
+ADD_KERNELS(f32_add, float, 4, add_f32(u, v))
+ADD_KERNELS(f64_add, double, 8, add_f64(u, v))
+ADD_KERNELS(f16_add, uint16_t, 2, add_f16(u, v))
+ADD_KERNELS(bf16_add, uint16_t, 2, add_bf16(u, v))

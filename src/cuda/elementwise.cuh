@@ -15,18 +15,11 @@
  * in IEEE round to nearest even, float16 and bfloat16 add in float32 and
  * round once with the CPU's conversions.
  *
- * NaNs: an addition with one NaN operand returns it quieted; an invalid
- * one (inf - inf) returns the default NaN with the sign bit set, as x86-64
- * does (a GPU alone would give its canonical NaN for both, so the float
- * additions spell this out). When both operands are NaN, x86-64 returns its
- * first source operand, and which one that is depends on how the compiler
- * ordered the operands of `x + y` in each CPU kernel and loop: with gcc 12
- * on x86-64, float16 returns the accumulator's (y's), bfloat16, float32 and
- * contiguous float64 the addend's (x's), but strided float64 loops mostly
- * y's. The CUDA side returns y's for float16 and x's for the rest, so its
- * results can differ from the CPU's only in which NaN, and only where two
- * NaN operands met (tests/test_cuda_host.c counts these lanes; the CPU
- * kernels would need an explicit rule for the two to agree always). */
+ * NaNs follow the CPU kernels' rule (src/cpu/add_scalar.c), spelled out
+ * because a GPU alone would give its canonical NaN: when the running sum y
+ * is a NaN it stays, quieted; else when the addend x is one, x's comes back
+ * quieted; an invalid addition (inf - inf) gives the default NaN with the
+ * sign bit set. */
 #ifndef C2OP_CUDA_ELEMENTWISE_CUH
 #define C2OP_CUDA_ELEMENTWISE_CUH
 
@@ -146,12 +139,10 @@ C2OP_HD uint64_t bits_of(double f) {
   return u;
 }
 
-/* x + y in float32 bits, with the CPU's NaN results (see the top): when
- * both are NaN, x's (the addend's) when X_FIRST, else y's. */
-template <bool X_FIRST = true> C2OP_HD uint32_t add_f32(uint32_t x, uint32_t y) {
-  const bool xn = (x & 0x7fffffffu) > 0x7f800000u, yn = (y & 0x7fffffffu) > 0x7f800000u;
-  if (xn && (X_FIRST || !yn)) return x | 0x00400000u;
-  if (yn) return y | 0x00400000u;
+/* y + x in float32 bits, with the NaN rule (see the top). */
+C2OP_HD uint32_t add_f32(uint32_t x, uint32_t y) {
+  if ((y & 0x7fffffffu) > 0x7f800000u) return y | 0x00400000u;
+  if ((x & 0x7fffffffu) > 0x7f800000u) return x | 0x00400000u;
   const uint32_t r = bits_of(f32_of(x) + f32_of(y));
   return (r & 0x7fffffffu) > 0x7f800000u ? 0xffc00000u : r;
 }
@@ -159,8 +150,8 @@ template <bool X_FIRST = true> C2OP_HD uint32_t add_f32(uint32_t x, uint32_t y) 
 C2OP_HD uint64_t add_f64(uint64_t x, uint64_t y) {
   const uint64_t abs_mask = 0x7fffffffffffffffull, inf = 0x7ff0000000000000ull,
                  quiet = 0x0008000000000000ull;
-  if ((x & abs_mask) > inf) return x | quiet;
   if ((y & abs_mask) > inf) return y | quiet;
+  if ((x & abs_mask) > inf) return x | quiet;
   const uint64_t r = bits_of(f64_of(x) + f64_of(y));
   return (r & abs_mask) > inf ? 0xfff8000000000000ull : r;
 }
@@ -194,11 +185,11 @@ C2OP_HD uint16_t bf16_of_f32_bits(uint32_t x) {
 }
 
 C2OP_HD uint16_t add_f16(uint16_t x, uint16_t y) {
-  return half_of_f32_bits(add_f32<false>(f32_bits_of_half(x), f32_bits_of_half(y)));
+  return half_of_f32_bits(add_f32(f32_bits_of_half(x), f32_bits_of_half(y)));
 }
 
 C2OP_HD uint16_t add_bf16(uint16_t x, uint16_t y) {
-  return bf16_of_f32_bits(add_f32<true>((uint32_t)x << 16, (uint32_t)y << 16));
+  return bf16_of_f32_bits(add_f32((uint32_t)x << 16, (uint32_t)y << 16));
 }
 
 /* ---- the ops ------------------------------------------------------------- */
@@ -220,7 +211,7 @@ template <int OP, typename L> C2OP_HD L apply(L x, L y) {
   } else if constexpr (OP == C2OP__UNARY_ADD_INT) {
     return (L)((L)x + (L)y); /* unsigned: wraps modulo 2^bits */
   } else if constexpr (OP == C2OP__UNARY_ADD_FLOAT && sizeof(L) == 4) {
-    return add_f32<true>(x, y);
+    return add_f32(x, y);
   } else if constexpr (OP == C2OP__UNARY_ADD_FLOAT && sizeof(L) == 8) {
     return add_f64(x, y);
   } else if constexpr (OP == C2OP__UNARY_ADD_HALF) {

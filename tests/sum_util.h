@@ -1,12 +1,13 @@
 /*
- * cuda_sum_util.h - what test_cuda.c (on a GPU) and test_cuda_host.c (the
- * emulated kernels) share to compare the CUDA path with the CPU: layouts,
- * fills with special float values, the one tolerance of Sum (which NaN an
- * addition of two NaNs returns) and exact special-value sums.
+ * sum_util.h - what the Sum tests share: layouts and fills with special
+ * float values (test_cuda.c on a GPU and test_cuda_host.c on the emulated
+ * kernels, to compare the CUDA path with the CPU byte for byte), and exact
+ * special-value sums, NaN rule included, written out here (those two and
+ * test_sum.c for the CPU).
  * Include after c2op_test.h.
  */
-#ifndef C2OP_TESTS_CUDA_SUM_UTIL_H
-#define C2OP_TESTS_CUDA_SUM_UTIL_H
+#ifndef C2OP_TESTS_SUM_UTIL_H
+#define C2OP_TESTS_SUM_UTIL_H
 
 #include <string.h>
 
@@ -72,69 +73,15 @@ static inline int64_t layout_elem_offset(const layout *l, int64_t i, size_t es) 
   return off;
 }
 
-/* Whether a float lane of `lane` bytes (dtype code `code`) is a NaN, or
- * (`or_inf`) a NaN or an infinity. */
-static inline int lane_special(int code, size_t lane, const uint8_t *p, int or_inf) {
-  uint64_t v = 0, exp, mant;
-  memcpy(&v, p, lane);
-  if (lane == 2 && code == kDLBfloat) {
-    exp = 0x7f80;
-    mant = 0x007f;
-  } else if (lane == 2) {
-    exp = 0x7c00;
-    mant = 0x03ff;
-  } else if (lane == 4) {
-    exp = 0x7f800000u;
-    mant = 0x007fffffu;
-  } else {
-    exp = 0x7ff0000000000000ull;
-    mant = 0x000fffffffffffffull;
-  }
-  return (v & exp) == exp && (or_inf || (v & mant) != 0);
-}
-
-/* Sum's one tolerance. Where a CUDA and a CPU result lane are both NaN but
- * differ, and at least two of the inputs' lanes there are NaN or infinite
- * (so that some addition had two NaN operands), copies the CPU's lane over
- * the CUDA one: which NaN such an addition returns depends on how the
- * compiler ordered each CPU kernel's operands (src/cuda/elementwise.cuh).
- * `inputs[k]` is the buffer input k reads, as it was before the call.
- * Returns the lanes patched. */
-static inline int64_t patch_nan_pairs(DLDataType dt, int32_t n, uint8_t *const *inputs,
-                                      const layout *lin, uint8_t *cuda_y, const uint8_t *cpu_y,
-                                      const layout *ly) {
-  if (dt.code != kDLFloat && dt.code != kDLBfloat && dt.code != kDLComplex) return 0;
-  const size_t es = dt_elem_size(dt), lane = dt_lane_size(dt);
-  int64_t numel = 1, patched = 0;
-  for (int32_t d = 0; d < ly->ndim; d++) numel *= ly->shape[d];
-  for (int64_t i = 0; i < numel; i++) {
-    const int64_t yo = layout_elem_offset(ly, i, es);
-    for (size_t l = 0; l < es; l += lane) {
-      uint8_t *e = cuda_y + yo + l;
-      const uint8_t *c = cpu_y + yo + l;
-      if (memcmp(e, c, lane) == 0 || !lane_special(dt.code, lane, e, 0) ||
-          !lane_special(dt.code, lane, c, 0))
-        continue;
-      int specials = 0;
-      for (int32_t k = 0; k < n; k++)
-        specials += lane_special(dt.code, lane, inputs[k] + layout_elem_offset(&lin[k], i, es) + l, 1);
-      if (specials >= 2) {
-        memcpy(e, c, lane);
-        patched++;
-      }
-    }
-  }
-  return patched;
-}
-
 /* Runs Sum of two 1-D inputs of n lanes (host arrays) into out (host
  * array), on whatever backend the test is about. */
 typedef c2op_status (*sum2_fn)(DLDataType dt, int64_t n, const void *a, const void *b, void *out);
 
 /* Exact sums of special values, expected bits written out here (IEEE
- * round to nearest even; NaN results as x86-64 gives them: one NaN operand
- * comes back quieted, inf - inf is the default NaN 0xffc00000). Input a is
- * the first (the accumulator), b is added to it. */
+ * round to nearest even; NaN results by Sum's rule, src/cpu/add_scalar.c:
+ * one NaN operand comes back quieted, of two the running sum's (a's), and
+ * inf - inf is the default NaN with the sign bit set). Input a is the
+ * first (the running sum), b is added to it. */
 static inline void check_special_sums(sum2_fn sum2) {
   static const uint32_t f32[][3] = {
       {0x3f800000u, 0x7f800001u, 0x7fc00001u}, /* 1 + sNaN: quieted */
@@ -146,6 +93,10 @@ static inline void check_special_sums(sum2_fn sum2) {
       {0x7f7fffffu, 0x7f7fffffu, 0x7f800000u}, /* overflow to inf */
       {0x3f800000u, 0x33800000u, 0x3f800000u}, /* 1 + 2^-24: tie, to even */
       {0x3f800001u, 0x33800000u, 0x3f800002u}, /* tie, to even (up) */
+      {0x7fc00001u, 0xffc00002u, 0x7fc00001u}, /* NaN + NaN: the running sum's */
+      {0x7f800003u, 0x7fc00004u, 0x7fc00003u}, /* sNaN + NaN: a's, quieted */
+      {0xffc00005u, 0x7f800006u, 0xffc00005u}, /* NaN + sNaN: a's */
+      {0x7f800000u, 0x7fc00007u, 0x7fc00007u}, /* inf + NaN: the NaN */
   };
   static const uint16_t f16[][3] = {
       {0x3c00, 0x1000, 0x3c00}, /* 1 + 2^-11: tie, to even */
@@ -156,6 +107,9 @@ static inline void check_special_sums(sum2_fn sum2) {
       {0x7c00, 0xfc00, 0xfe00}, /* inf - inf: default NaN, sign set */
       {0x3c00, 0x7d01, 0x7f01}, /* 1 + sNaN: quieted, payload kept */
       {0x03ff, 0x0001, 0x0400}, /* largest subnormal + smallest = smallest normal */
+      {0x7e01, 0xfe02, 0x7e01}, /* NaN + NaN: the running sum's */
+      {0x7d03, 0x7e04, 0x7f03}, /* sNaN + NaN: a's, quieted */
+      {0xfe05, 0x7d06, 0xfe05}, /* NaN + sNaN: a's */
   };
   static const uint16_t bf16[][3] = {
       {0x3f80, 0x3b80, 0x3f80}, /* 1 + 2^-8: tie, to even */
@@ -164,6 +118,9 @@ static inline void check_special_sums(sum2_fn sum2) {
       {0x7f80, 0xff80, 0xffc0}, /* inf - inf: default NaN */
       {0x3f80, 0x7f81, 0x7fc1}, /* 1 + sNaN: quieted */
       {0x0001, 0x0001, 0x0002}, /* subnormals */
+      {0x7fc1, 0xffc2, 0x7fc1}, /* NaN + NaN: the running sum's */
+      {0x7f83, 0x7fc4, 0x7fc3}, /* sNaN + NaN: a's, quieted */
+      {0xffc5, 0x7f86, 0xffc5}, /* NaN + sNaN: a's */
   };
   static const uint64_t f64[][3] = {
       {0x3ff0000000000000ull, 0x7ff0000000000001ull, 0x7ff8000000000001ull},
@@ -171,6 +128,9 @@ static inline void check_special_sums(sum2_fn sum2) {
       {0x3ff0000000000000ull, 0x3ca0000000000000ull, 0x3ff0000000000000ull},
       {0x3ff0000000000001ull, 0x3ca0000000000000ull, 0x3ff0000000000002ull},
       {0x0000000000000001ull, 0x0000000000000001ull, 0x0000000000000002ull},
+      {0x7ff8000000000001ull, 0xfff8000000000002ull, 0x7ff8000000000001ull}, /* NaN + NaN */
+      {0x7ff0000000000003ull, 0x7ff8000000000004ull, 0x7ff8000000000003ull}, /* sNaN + NaN */
+      {0xfff8000000000005ull, 0x7ff0000000000006ull, 0xfff8000000000005ull}, /* NaN + sNaN */
   };
   enum { N = 16 };
   uint8_t a[N * 8], b[N * 8], out[N * 8];
