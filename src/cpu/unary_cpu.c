@@ -80,6 +80,10 @@ typedef struct {
 static void locate(const c2op__plan *p, int64_t begin, int64_t *idx, int64_t *xo, int64_t *yo) {
   int64_t rest = begin;
   *xo = *yo = 0;
+  if (begin == 0) { /* a pass on one thread: skip two divisions per dim */
+    memset(idx, 0, (size_t)p->ndim * sizeof *idx);
+    return;
+  }
   for (int32_t d = 0; d < p->ndim; d++) {
     idx[d] = rest % p->shape[d];
     rest /= p->shape[d];
