@@ -5,8 +5,8 @@
  * Sizes run from 0 to 3 tiles + 7 elements (a tile is the kernel's bytes per
  * main-loop step), then a few multiples and a large size; the x and y starts
  * are shifted by one, odd and many lanes; every size runs out of place
- * and in place, with regular and with streaming stores, and the streaming
- * pair entry on whole lines. Guard bytes around y must stay untouched and x
+ * and in place, with regular and with streaming stores (and the streaming
+ * loop with regular stores), and the streaming pair entry on whole lines. Guard bytes around y must stay untouched and x
  * must not change out of place.
  *
  * Linked against the static library (the kernels are internal). Also a
@@ -205,6 +205,11 @@ static void check_kernel(const buffers *b, const c2op__negate_kernels *table, co
           if (kc->kernel->contig_nt && check_one(b, kc->kernel, kc->kernel->contig_nt, "contig_nt",
                                                  ref->kernel, lane, elem, n, xs, ys, inplace))
             return;
+          /* The same loop with regular stores: in place only in use. */
+          if (kc->kernel->contig_big_inplace &&
+              check_one(b, kc->kernel, kc->kernel->contig_big_inplace, "contig_big_inplace",
+                        ref->kernel, lane, elem, n, xs, ys, inplace))
+            return;
         }
       }
     }
@@ -285,6 +290,10 @@ static void vector_kernels_take_starts_off_the_lane(void) {
             if (k->contig_nt && check_one(&b, k, k->contig_nt, "contig_nt", ref[c].kernel, lane,
                                           lane, sizes[si], shifts[sh][0], shifts[sh][1], inplace))
               goto next_kernel;
+            if (k->contig_big_inplace &&
+                check_one(&b, k, k->contig_big_inplace, "contig_big_inplace", ref[c].kernel, lane,
+                          lane, sizes[si], shifts[sh][0], shifts[sh][1], inplace))
+              goto next_kernel;
           }
     next_kernel:;
     }
@@ -319,6 +328,7 @@ static void streaming_pair_kernels_match_scalar(void) {
       if (!k) continue;
       /* The driver streams rows in pairs wherever it streams at all. */
       CHECK((k->contig_nt == NULL) == (k->contig_nt_pair == NULL));
+      CHECK((k->contig_nt == NULL) == (k->contig_big_inplace == NULL));
       if (!k->contig_nt_pair) continue;
       has_pairs = 1;
       const size_t lane = cases[c].lane;

@@ -38,6 +38,12 @@ typedef struct {
    * rows, 64 MiB: 17.6 against 15.1 GB/s one row at a time). NULL when
    * contig_nt is; no fence either. */
   c2op__pair_fn contig_nt_pair;
+  /* contig_nt's loop (two streams a page apart, prefetching) with regular
+   * stores: for in-place passes far larger than the cache. There every
+   * line of y is read first anyway, so a non-temporal store saves no
+   * traffic, and the regular store came out 2-6% faster at 64 MiB-1 GiB
+   * (docs/PERFORMANCE.md). NULL when contig_nt is. */
+  c2op__contig_fn contig_big_inplace;
 } c2op__unary_kernel;
 
 /* Orders the calling thread's non-temporal stores before its later stores

@@ -23,6 +23,14 @@ C2OP__INLINE __m256i neg256(c2op__neg_kind kind, __m256i v) {
   return v;
 }
 
+/* A store into a line of y: non-temporal, or regular (aligned). */
+C2OP__INLINE void store_line256(int nt, __m256i *p, __m256i v) {
+  if (nt)
+    _mm256_stream_si256(p, v);
+  else
+    _mm256_store_si256(p, v);
+}
+
 /* The streaming pass: partial lines at both ends with regular stores,
  * whole lines in between with non-temporal stores, two streams a page apart
  * prefetched a little ahead (as fast as the C library's own large copy
@@ -30,7 +38,7 @@ C2OP__INLINE __m256i neg256(c2op__neg_kind kind, __m256i v) {
  * before it stores, so x == y is safe. No store fence: the driver fences
  * once per task (cpu/kernels.h). */
 C2OP__INLINE void stream_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
-                              size_t end, size_t bytes) {
+                              size_t end, size_t bytes, int nt) {
   c2op__negate_upto64_x86(kind, x, y, i);
   for (; i + 2 * C2OP__PAGE <= end; i += 2 * C2OP__PAGE) {
     for (size_t off = 0; off < C2OP__PAGE; off += 128) {
@@ -48,22 +56,22 @@ C2OP__INLINE void stream_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
       __m256i b1 = _mm256_loadu_si256((const __m256i *)(s1 + 32));
       __m256i b2 = _mm256_loadu_si256((const __m256i *)(s1 + 64));
       __m256i b3 = _mm256_loadu_si256((const __m256i *)(s1 + 96));
-      _mm256_stream_si256((__m256i *)d0, neg256(kind, a0));
-      _mm256_stream_si256((__m256i *)(d0 + 32), neg256(kind, a1));
-      _mm256_stream_si256((__m256i *)(d0 + 64), neg256(kind, a2));
-      _mm256_stream_si256((__m256i *)(d0 + 96), neg256(kind, a3));
-      _mm256_stream_si256((__m256i *)d1, neg256(kind, b0));
-      _mm256_stream_si256((__m256i *)(d1 + 32), neg256(kind, b1));
-      _mm256_stream_si256((__m256i *)(d1 + 64), neg256(kind, b2));
-      _mm256_stream_si256((__m256i *)(d1 + 96), neg256(kind, b3));
+      store_line256(nt, (__m256i *)d0, neg256(kind, a0));
+      store_line256(nt, (__m256i *)(d0 + 32), neg256(kind, a1));
+      store_line256(nt, (__m256i *)(d0 + 64), neg256(kind, a2));
+      store_line256(nt, (__m256i *)(d0 + 96), neg256(kind, a3));
+      store_line256(nt, (__m256i *)d1, neg256(kind, b0));
+      store_line256(nt, (__m256i *)(d1 + 32), neg256(kind, b1));
+      store_line256(nt, (__m256i *)(d1 + 64), neg256(kind, b2));
+      store_line256(nt, (__m256i *)(d1 + 96), neg256(kind, b3));
     }
   }
   for (; i + 64 <= end; i += 64) {
     _mm_prefetch((const char *)x + i + C2OP__PREFETCH, _MM_HINT_T0);
     __m256i a = _mm256_loadu_si256((const __m256i *)(x + i));
     __m256i b = _mm256_loadu_si256((const __m256i *)(x + i + 32));
-    _mm256_stream_si256((__m256i *)(y + i), neg256(kind, a));
-    _mm256_stream_si256((__m256i *)(y + i + 32), neg256(kind, b));
+    store_line256(nt, (__m256i *)(y + i), neg256(kind, a));
+    store_line256(nt, (__m256i *)(y + i + 32), neg256(kind, b));
   }
   c2op__negate_upto64_x86(kind, x + end, y + end, bytes - end);
 }
@@ -89,7 +97,7 @@ C2OP__INLINE void negate_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
                               int streaming) {
   size_t begin, end;
   if (streaming && c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
-    stream_avx2(kind, x, y, begin, end, bytes);
+    stream_avx2(kind, x, y, begin, end, bytes, streaming == 1);
     return;
   }
   if (bytes < 32) {

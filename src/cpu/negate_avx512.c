@@ -33,9 +33,17 @@ C2OP__INLINE void negate_masked(c2op__neg_kind kind, const uint8_t *x, uint8_t *
   _mm512_mask_storeu_epi8(y, m, neg512(kind, _mm512_maskz_loadu_epi8(m, x)));
 }
 
+/* A store into a line of y: non-temporal, or regular (aligned). */
+C2OP__INLINE void store_line512(int nt, void *p, __m512i v) {
+  if (nt)
+    _mm512_stream_si512(p, v);
+  else
+    _mm512_store_si512(p, v);
+}
+
 /* The streaming pass: see negate_avx2.c. */
 C2OP__INLINE void stream_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
-                                size_t end, size_t bytes) {
+                                size_t end, size_t bytes, int nt) {
   negate_masked(kind, x, y, i);
   for (; i + 2 * C2OP__PAGE <= end; i += 2 * C2OP__PAGE) {
     for (size_t off = 0; off < C2OP__PAGE; off += 128) {
@@ -47,15 +55,15 @@ C2OP__INLINE void stream_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *
       _mm_prefetch((const char *)s1 + C2OP__PREFETCH + 64, _MM_HINT_T0);
       __m512i a0 = _mm512_loadu_si512(s0), a1 = _mm512_loadu_si512(s0 + 64);
       __m512i b0 = _mm512_loadu_si512(s1), b1 = _mm512_loadu_si512(s1 + 64);
-      _mm512_stream_si512((void *)d0, neg512(kind, a0));
-      _mm512_stream_si512((void *)(d0 + 64), neg512(kind, a1));
-      _mm512_stream_si512((void *)d1, neg512(kind, b0));
-      _mm512_stream_si512((void *)(d1 + 64), neg512(kind, b1));
+      store_line512(nt, (void *)d0, neg512(kind, a0));
+      store_line512(nt, (void *)(d0 + 64), neg512(kind, a1));
+      store_line512(nt, (void *)d1, neg512(kind, b0));
+      store_line512(nt, (void *)(d1 + 64), neg512(kind, b1));
     }
   }
   for (; i + 64 <= end; i += 64) {
     _mm_prefetch((const char *)x + i + C2OP__PREFETCH, _MM_HINT_T0);
-    _mm512_stream_si512((void *)(y + i), neg512(kind, _mm512_loadu_si512(x + i)));
+    store_line512(nt, (void *)(y + i), neg512(kind, _mm512_loadu_si512(x + i)));
   }
   negate_masked(kind, x + end, y + end, bytes - end);
 }
@@ -76,7 +84,7 @@ C2OP__INLINE void negate_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *
                                 int streaming) {
   size_t begin, end;
   if (streaming && c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
-    stream_avx512(kind, x, y, begin, end, bytes);
+    stream_avx512(kind, x, y, begin, end, bytes, streaming == 1);
     return;
   }
   if (bytes < 64) {

@@ -15,9 +15,17 @@
 #include "cpu/negate_common.h"
 #include "cpu/negate_x86.h"
 
+/* A store into a line of y: non-temporal, or regular (aligned). */
+C2OP__INLINE void store_line128(int nt, __m128i *p, __m128i v) {
+  if (nt)
+    _mm_stream_si128(p, v);
+  else
+    _mm_store_si128(p, v);
+}
+
 /* The streaming pass: see negate_avx2.c. */
 C2OP__INLINE void stream_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
-                              size_t end, size_t bytes) {
+                              size_t end, size_t bytes, int nt) {
   c2op__negate_upto64_x86(kind, x, y, i);
   for (; i + 2 * C2OP__PAGE <= end; i += 2 * C2OP__PAGE) {
     for (size_t off = 0; off < C2OP__PAGE; off += 64) {
@@ -33,14 +41,14 @@ C2OP__INLINE void stream_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
       __m128i b1 = _mm_loadu_si128((const __m128i *)(s1 + 16));
       __m128i b2 = _mm_loadu_si128((const __m128i *)(s1 + 32));
       __m128i b3 = _mm_loadu_si128((const __m128i *)(s1 + 48));
-      _mm_stream_si128((__m128i *)d0, c2op__neg128(kind, a0));
-      _mm_stream_si128((__m128i *)(d0 + 16), c2op__neg128(kind, a1));
-      _mm_stream_si128((__m128i *)(d0 + 32), c2op__neg128(kind, a2));
-      _mm_stream_si128((__m128i *)(d0 + 48), c2op__neg128(kind, a3));
-      _mm_stream_si128((__m128i *)d1, c2op__neg128(kind, b0));
-      _mm_stream_si128((__m128i *)(d1 + 16), c2op__neg128(kind, b1));
-      _mm_stream_si128((__m128i *)(d1 + 32), c2op__neg128(kind, b2));
-      _mm_stream_si128((__m128i *)(d1 + 48), c2op__neg128(kind, b3));
+      store_line128(nt, (__m128i *)d0, c2op__neg128(kind, a0));
+      store_line128(nt, (__m128i *)(d0 + 16), c2op__neg128(kind, a1));
+      store_line128(nt, (__m128i *)(d0 + 32), c2op__neg128(kind, a2));
+      store_line128(nt, (__m128i *)(d0 + 48), c2op__neg128(kind, a3));
+      store_line128(nt, (__m128i *)d1, c2op__neg128(kind, b0));
+      store_line128(nt, (__m128i *)(d1 + 16), c2op__neg128(kind, b1));
+      store_line128(nt, (__m128i *)(d1 + 32), c2op__neg128(kind, b2));
+      store_line128(nt, (__m128i *)(d1 + 48), c2op__neg128(kind, b3));
     }
   }
   for (; i + 64 <= end; i += 64) {
@@ -49,10 +57,10 @@ C2OP__INLINE void stream_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
     __m128i b = _mm_loadu_si128((const __m128i *)(x + i + 16));
     __m128i c = _mm_loadu_si128((const __m128i *)(x + i + 32));
     __m128i d = _mm_loadu_si128((const __m128i *)(x + i + 48));
-    _mm_stream_si128((__m128i *)(y + i), c2op__neg128(kind, a));
-    _mm_stream_si128((__m128i *)(y + i + 16), c2op__neg128(kind, b));
-    _mm_stream_si128((__m128i *)(y + i + 32), c2op__neg128(kind, c));
-    _mm_stream_si128((__m128i *)(y + i + 48), c2op__neg128(kind, d));
+    store_line128(nt, (__m128i *)(y + i), c2op__neg128(kind, a));
+    store_line128(nt, (__m128i *)(y + i + 16), c2op__neg128(kind, b));
+    store_line128(nt, (__m128i *)(y + i + 32), c2op__neg128(kind, c));
+    store_line128(nt, (__m128i *)(y + i + 48), c2op__neg128(kind, d));
   }
   c2op__negate_upto64_x86(kind, x + end, y + end, bytes - end);
 }
@@ -76,7 +84,7 @@ C2OP__INLINE void negate_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
                               int streaming) {
   size_t begin, end;
   if (streaming && c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
-    stream_sse2(kind, x, y, begin, end, bytes);
+    stream_sse2(kind, x, y, begin, end, bytes, streaming == 1);
     return;
   }
   if (bytes < 16) {
