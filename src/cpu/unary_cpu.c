@@ -108,6 +108,34 @@ static inline void next_row(const c2op__plan *p, int64_t *idx, int64_t *xo, int6
   }
 }
 
+/* A walk over the rows (runs along dim 0) of elements [begin, end). */
+typedef struct {
+  const c2op__plan *p;
+  int64_t idx[C2OP_MAX_NDIM];
+  int64_t xo, yo; /* element offsets of the next row */
+  int64_t left;   /* elements still to hand out */
+} rows_t;
+
+static inline void rows_start(rows_t *r, const c2op__plan *p, int64_t begin, int64_t end) {
+  r->p = p;
+  r->left = end - begin;
+  locate(p, begin, r->idx, &r->xo, &r->yo);
+}
+
+/* The next row: its element offsets in x and y and its length. Returns 0
+ * once the range is done. */
+static inline int rows_next(rows_t *r, int64_t *xo, int64_t *yo, int64_t *run) {
+  if (r->left <= 0) return 0;
+  int64_t n = r->p->shape[0] - r->idx[0];
+  if (n > r->left) n = r->left;
+  *xo = r->xo;
+  *yo = r->yo;
+  *run = n;
+  r->left -= n;
+  next_row(r->p, r->idx, &r->xo, &r->yo);
+  return 1;
+}
+
 /* Elements [begin, end) of the plan in its iteration order. */
 static void run_range(const pass_t *pass, int64_t begin, int64_t end) {
   const c2op__plan *p = pass->plan;
@@ -120,19 +148,16 @@ static void run_range(const pass_t *pass, int64_t begin, int64_t end) {
                             p->ys[0] * e, end - begin, p->elem_size);
     return;
   }
-  int64_t idx[C2OP_MAX_NDIM], xo, yo;
-  locate(p, begin, idx, &xo, &yo);
-  while (begin < end) {
-    int64_t run = p->shape[0] - idx[0];
-    if (run > end - begin) run = end - begin;
+  rows_t rows;
+  int64_t xo, yo, run;
+  rows_start(&rows, p, begin, end);
+  while (rows_next(&rows, &xo, &yo, &run)) {
     const char *x = p->x + xo * e;
     char *y = p->y + yo * e;
     if (pass->contig)
       pass->contig(x, y, run, p->elem_size);
     else
       pass->kernel->strided(x, p->xs[0] * e, y, p->ys[0] * e, run, p->elem_size);
-    begin += run;
-    next_row(p, idx, &xo, &yo);
   }
 }
 
@@ -189,11 +214,10 @@ static void run_streamed(const pass_t *pass, int64_t begin, int64_t end) {
   const int gather = pass->gather && lo < hi;
   _Alignas(64) char line[64];
   lines_t held = {NULL, NULL, 0};
-  int64_t idx[C2OP_MAX_NDIM], xo, yo;
-  locate(p, begin, idx, &xo, &yo);
-  while (begin < end) {
-    int64_t run = p->shape[0] - idx[0];
-    if (run > end - begin) run = end - begin;
+  rows_t rows;
+  int64_t xo, yo, run;
+  rows_start(&rows, p, begin, end);
+  while (rows_next(&rows, &xo, &yo, &run)) {
     const char *x = p->x + xo * e;
     const uintptr_t a = y0 + (uintptr_t)(yo * e), b = a + (uintptr_t)(run * e);
     /* The next row's two ends, which the gathering copies and the regular
@@ -226,8 +250,6 @@ static void run_streamed(const pass_t *pass, int64_t begin, int64_t end) {
       }
       if (s < t) memcpy(line, x + (s - a), t - s); /* gathering: the next row finishes it */
     }
-    begin += run;
-    next_row(p, idx, &xo, &yo);
   }
   if (held.bytes) pass->contig(held.x, held.y, held.bytes / e, p->elem_size);
 }
