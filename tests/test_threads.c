@@ -206,17 +206,19 @@ static void every_width_streams_exactly_over_threads(void) {
 }
 
 /* One streaming pass from a strided x (3-D: shape, x strides in elements)
- * into a y that is dense, `shift` elements past a 64-byte boundary, on
- * `threads` threads; checks every element against the reference and that
- * the bytes around y are untouched. Returns 1 when wrong. */
+ * into a y that is dense, `shift` elements and `extra` bytes past a 64-byte
+ * boundary, on the context's threads; checks every element against the
+ * reference and that the bytes around y are untouched. Returns 1 when
+ * wrong. */
 static int gather_case(c2op_context *ctx, DLDataType dt, const int64_t shape[3],
-                       const int64_t xstrides[3], int64_t shift) {
+                       const int64_t xstrides[3], int64_t shift, size_t extra) {
   const size_t es = (size_t)dt.bits / 8;
   const int64_t n = shape[0] * shape[1] * shape[2];
   const int64_t xspan = (shape[0] - 1) * xstrides[0] + (shape[1] - 1) * xstrides[1] + shape[2];
   const size_t guard = 256;
   uint8_t *x = aligned_alloc(64, ((size_t)xspan * es + 63) / 64 * 64);
-  uint8_t *ybuf = aligned_alloc(64, ((size_t)n * es + (size_t)shift * es + 2 * guard + 63) / 64 * 64);
+  const size_t lead = guard + (size_t)shift * es + extra; /* bytes before y */
+  uint8_t *ybuf = aligned_alloc(64, ((size_t)n * es + lead + guard + 63) / 64 * 64);
   uint8_t *want = malloc((size_t)n * es);
   int bad = 0;
   if (!x || !ybuf || !want) {
@@ -225,9 +227,9 @@ static int gather_case(c2op_context *ctx, DLDataType dt, const int64_t shape[3],
   }
   for (int64_t i = 0; i < xspan * (int64_t)es; i++)
     x[i] = (uint8_t)test_rand_next(&g_rng);
-  memset(ybuf, 0x5a, (size_t)n * es + (size_t)shift * es + 2 * guard);
+  memset(ybuf, 0x5a, (size_t)n * es + lead + guard);
   DLTensor tx = {x, {kDLCPU, 0}, 3, dt, (int64_t *)shape, (int64_t *)xstrides, 0};
-  DLTensor ty = {ybuf, {kDLCPU, 0}, 3, dt, (int64_t *)shape, NULL, guard + (uint64_t)shift * es};
+  DLTensor ty = {ybuf, {kDLCPU, 0}, 3, dt, (int64_t *)shape, NULL, (uint64_t)lead};
   if (c2op_negative_ex(ctx, &tx, &ty) != C2OP_OK) bad = 1;
   int64_t k = 0;
   for (int64_t a = 0; a < shape[0]; a++)
@@ -235,9 +237,9 @@ static int gather_case(c2op_context *ctx, DLDataType dt, const int64_t shape[3],
       for (int64_t c = 0; c < shape[2]; c++, k++)
         ref_negate_element(dt, x + (size_t)(a * xstrides[0] + b * xstrides[1] + c) * es,
                            want + (size_t)k * es);
-  const uint8_t *y = ybuf + guard + (size_t)shift * es;
+  const uint8_t *y = ybuf + lead;
   if (!bad && memcmp(y, want, (size_t)n * es) != 0) bad = 1;
-  for (size_t i = 0; i < guard + (size_t)shift * es && !bad; i++)
+  for (size_t i = 0; i < lead && !bad; i++)
     bad = ybuf[i] != 0x5a;
   for (size_t i = 0; i < guard && !bad; i++)
     bad = y[(size_t)n * es + i] != 0x5a;
@@ -273,19 +275,28 @@ static void padded_rows_into_dense_y_stream_exactly(void) {
             const int64_t shape2[3] = {1, rows, cols}, xs2[3] = {rows * pitch, pitch, 1};
             const int64_t shape3[3] = {3, rows, cols};
             const int64_t xs3[3] = {rows * pitch + 7, pitch, 1};
-            if (gather_case(ctx, dts[d], shape2, xs2, shifts[s]) ||
-                gather_case(ctx, dts[d], shape3, xs3, shifts[s]))
+            if (gather_case(ctx, dts[d], shape2, xs2, shifts[s], 0) ||
+                gather_case(ctx, dts[d], shape3, xs3, shifts[s], 0))
               TEST_FAIL_("%d threads, %s, rows of %lld bytes, pitch %lld, rows %lld, y %lld "
                          "elements past a line: wrong bytes",
                          (int)thread_counts[t], ref_dtype_name(dts[d]), (long long)row_bytes[r],
                          (long long)pitch, (long long)rows, (long long)shifts[s]);
           }
     }
+    {
+      /* complex128 rows with y 8 bytes off the element size (lane-aligned,
+       * so contiguous, but not element-aligned): streamed row by row
+       * through contig_nt, without the pair and gather path. */
+      const int64_t shape[3] = {1, 9, 300}, xs[3] = {9 * 307, 307, 1};
+      if (gather_case(ctx, (DLDataType){kDLComplex, 128, 1}, shape, xs, 0, 8))
+        TEST_FAIL_("%d threads, complex128 rows into a y 8 bytes off: wrong bytes",
+                   (int)thread_counts[t]);
+    }
     if (thread_counts[t] == 2) {
       /* 3082 float32 in 4 tasks of 1024: the last is 40 bytes across one
        * line boundary (y 32 bytes past a line), with no whole line. */
       const int64_t shape[3] = {1, 2, 1541}, xs[3] = {2 * 1546, 1546, 1};
-      if (gather_case(ctx, (DLDataType){kDLFloat, 32, 1}, shape, xs, 8))
+      if (gather_case(ctx, (DLDataType){kDLFloat, 32, 1}, shape, xs, 8, 0))
         TEST_FAIL_("2 threads, a last task shorter than a line: wrong bytes");
     }
     c2op_context_destroy(ctx);

@@ -168,14 +168,13 @@ typedef struct {
   int64_t bytes; /* 0: none */
 } lines_t;
 
-/* Streams `bytes` (whole lines) from x to y, two runs at a time: two
+/* Streams `bytes` (whole lines, > 0) from x to y, two runs at a time: two
  * streams keep more of the memory's banks busy than one (rows of 4000
  * bytes, 64 MiB, one thread: 17.6 against 15.1 GB/s). What is left of the
  * longer run waits for the next. */
 static void stream_lines(const pass_t *pass, lines_t *held, const char *x, char *y,
                          int64_t bytes) {
   const size_t e = pass->plan->elem_size;
-  if (bytes <= 0) return;
   if (!held->bytes) {
     *held = (lines_t){x, y, bytes};
     return;
@@ -240,6 +239,8 @@ static void run_streamed(const pass_t *pass, int64_t begin, int64_t end) {
       if (s & 63) { /* gathering: finish the line the previous row began */
         const uintptr_t next = (s + 63) & ~(uintptr_t)63, stop = next < t ? next : t;
         memcpy(line + (s & 63), x + (s - a), stop - s);
+        /* Always complete with streamed rows (1 KiB and longer); kept for
+         * any row length. */
         if (stop == next) pass->contig(line, (char *)(next - 64), 64 / e, p->elem_size);
         s = stop;
       }
