@@ -15,11 +15,9 @@
  * in IEEE round to nearest even, float16 and bfloat16 add in float32 and
  * round once with the CPU's conversions.
  *
- * NaNs follow the CPU kernels' rule (src/cpu/add_scalar.c), spelled out
- * because a GPU alone would give its canonical NaN: when the running sum y
- * is a NaN it stays, quieted; else when the addend x is one, x's comes back
- * quieted; an invalid addition (inf - inf) gives the default NaN with the
- * sign bit set. */
+ * The float additions and the float16/bfloat16 conversions come from
+ * core/float_bits.h, which the CPU kernels use too: one source for both
+ * backends, NaN rule included (a GPU alone would give its canonical NaN). */
 #ifndef C2OP_CUDA_ELEMENTWISE_CUH
 #define C2OP_CUDA_ELEMENTWISE_CUH
 
@@ -28,6 +26,7 @@
 #include <string.h>
 
 #include "c2op.h"
+#include "core/float_bits.h"
 #include "core/unary_op.h"
 
 #define C2OP_HD __host__ __device__ __forceinline__
@@ -117,81 +116,6 @@ template <typename L, bool BYTEWISE> C2OP_HD void store_lane(char *p, L v) {
   }
 }
 
-/* ---- float bits ---------------------------------------------------------- */
-C2OP_HD float f32_of(uint32_t u) {
-  float f;
-  memcpy(&f, &u, sizeof f);
-  return f;
-}
-C2OP_HD uint32_t bits_of(float f) {
-  uint32_t u;
-  memcpy(&u, &f, sizeof u);
-  return u;
-}
-C2OP_HD double f64_of(uint64_t u) {
-  double f;
-  memcpy(&f, &u, sizeof f);
-  return f;
-}
-C2OP_HD uint64_t bits_of(double f) {
-  uint64_t u;
-  memcpy(&u, &f, sizeof u);
-  return u;
-}
-
-/* y + x in float32 bits, with the NaN rule (see the top). */
-C2OP_HD uint32_t add_f32(uint32_t x, uint32_t y) {
-  if ((y & 0x7fffffffu) > 0x7f800000u) return y | 0x00400000u;
-  if ((x & 0x7fffffffu) > 0x7f800000u) return x | 0x00400000u;
-  const uint32_t r = bits_of(f32_of(x) + f32_of(y));
-  return (r & 0x7fffffffu) > 0x7f800000u ? 0xffc00000u : r;
-}
-
-C2OP_HD uint64_t add_f64(uint64_t x, uint64_t y) {
-  const uint64_t abs_mask = 0x7fffffffffffffffull, inf = 0x7ff0000000000000ull,
-                 quiet = 0x0008000000000000ull;
-  if ((y & abs_mask) > inf) return y | quiet;
-  if ((x & abs_mask) > inf) return x | quiet;
-  const uint64_t r = bits_of(f64_of(x) + f64_of(y));
-  return (r & abs_mask) > inf ? 0xfff8000000000000ull : r;
-}
-
-/* float16 <-> float32 bits, the conversions of the CPU path. */
-C2OP_HD uint32_t f32_bits_of_half(uint16_t h) {
-  const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-  const uint32_t exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
-  if (exp == 0) return bits_of((float)mant * 0x1p-24f) | sign; /* zero or subnormal, exact */
-  if (exp == 31) return sign | 0x7f800000u | (mant << 13);
-  return sign | ((exp + 112u) << 23) | (mant << 13);
-}
-
-C2OP_HD uint16_t half_of_f32_bits(uint32_t x) {
-  const uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
-  x &= 0x7fffffffu;
-  if (x > 0x7f800000u) return (uint16_t)(sign | 0x7e00u | ((x >> 13) & 0x3ffu)); /* NaN */
-  if (x >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u); /* rounds to infinity */
-  if (x < 0x38800000u) {                                    /* half subnormal or zero */
-    float v = f32_of(x) * 0x1p24f;                          /* exact */
-    v = (v + 0x1p23f) - 0x1p23f;                            /* round to nearest even */
-    return (uint16_t)(sign | (uint16_t)v);
-  }
-  x -= 0x38000000u; /* exponent bias 127 -> 15 */
-  return (uint16_t)(sign | ((x + 0xfffu + ((x >> 13) & 1u)) >> 13));
-}
-
-C2OP_HD uint16_t bf16_of_f32_bits(uint32_t x) {
-  if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40u); /* quiet NaN */
-  return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
-}
-
-C2OP_HD uint16_t add_f16(uint16_t x, uint16_t y) {
-  return half_of_f32_bits(add_f32(f32_bits_of_half(x), f32_bits_of_half(y)));
-}
-
-C2OP_HD uint16_t add_bf16(uint16_t x, uint16_t y) {
-  return bf16_of_f32_bits(add_f32((uint32_t)x << 16, (uint32_t)y << 16));
-}
-
 /* ---- the ops ------------------------------------------------------------- */
 
 /* Whether op reads y (y += x) besides writing it. */
@@ -211,13 +135,13 @@ template <int OP, typename L> C2OP_HD L apply(L x, L y) {
   } else if constexpr (OP == C2OP__UNARY_ADD_INT) {
     return (L)((L)x + (L)y); /* unsigned: wraps modulo 2^bits */
   } else if constexpr (OP == C2OP__UNARY_ADD_FLOAT && sizeof(L) == 4) {
-    return add_f32(x, y);
+    return c2op__add_f32_bits(x, y);
   } else if constexpr (OP == C2OP__UNARY_ADD_FLOAT && sizeof(L) == 8) {
-    return add_f64(x, y);
+    return c2op__add_f64_bits(x, y);
   } else if constexpr (OP == C2OP__UNARY_ADD_HALF) {
-    return add_f16(x, y);
+    return c2op__add_f16_bits(x, y);
   } else if constexpr (OP == C2OP__UNARY_ADD_BFLOAT) {
-    return add_bf16(x, y);
+    return c2op__add_bf16_bits(x, y);
   } else {
     (void)y;
     return x;
