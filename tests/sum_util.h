@@ -1,9 +1,9 @@
 /*
- * sum_util.h - what the Sum tests share: layouts and fills with special
- * float values (test_cuda.c on a GPU and test_cuda_host.c on the emulated
- * kernels, to compare the CUDA path with the CPU byte for byte), and exact
- * special-value sums, NaN rule included, written out here (those two and
- * test_sum.c for the CPU).
+ * sum_util.h - what the Sum and CUDA tests share: layouts, random layouts
+ * and fills with special float values (test_cuda.c on a GPU and
+ * test_cuda_host.c on the emulated kernels, to compare the CUDA path with
+ * the CPU byte for byte), and exact special-value sums, NaN rule included,
+ * written out here (those two and test_sum.c for the CPU).
  * Include after c2op_test.h.
  */
 #ifndef C2OP_TESTS_SUM_UTIL_H
@@ -71,6 +71,50 @@ static inline int64_t layout_elem_offset(const layout *l, int64_t i, size_t es) 
     compact *= l->shape[d];
   }
   return off;
+}
+
+/* A random layout of `ndim` (0-4) dims over its own buffer: compact, or
+ * dims permuted with steps and padding; for x also negative and zero
+ * strides (shared buffers then give in place and partial overlap). */
+static inline layout random_layout(uint64_t *rng, int32_t ndim, const int64_t *shape, size_t es,
+                                   int for_x) {
+  layout l;
+  memset(&l, 0, sizeof l);
+  l.ndim = ndim;
+  memcpy(l.shape, shape, (size_t)ndim * sizeof shape[0]);
+  int kind = (int)test_rand_range(rng, 0, 3);
+  int64_t numel = 1;
+  for (int32_t d = 0; d < ndim; d++) numel *= shape[d];
+  if (kind == 0 || ndim == 0) { /* compact, strides NULL */
+    l.buffer_bytes = (size_t)(numel + 2) * es;
+    l.byte_offset = (uint64_t)test_rand_range(rng, 0, 2) * es;
+    return l;
+  }
+  int perm[4] = {0, 1, 2, 3};
+  for (int32_t i = ndim - 1; i > 0; i--) {
+    int j = (int)test_rand_range(rng, 0, i);
+    int t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  int64_t stride = kind == 2 ? test_rand_range(rng, 1, 3) : 1, extent = 0;
+  for (int32_t k = ndim - 1; k >= 0; k--) { /* perm[ndim-1] innermost */
+    int32_t d = perm[k];
+    l.strides[d] = stride;
+    stride *= shape[d] + (kind == 3 ? test_rand_range(rng, 0, 2) : 0);
+  }
+  l.has_strides = 1;
+  int64_t lo = 0, hi = 0;
+  for (int32_t d = 0; d < ndim; d++) {
+    if (for_x && shape[d] > 1 && test_rand_range(rng, 0, 5) == 0) l.strides[d] = -l.strides[d];
+    if (for_x && test_rand_range(rng, 0, 7) == 0) l.strides[d] = 0;
+    int64_t reach = (shape[d] > 0 ? shape[d] - 1 : 0) * l.strides[d];
+    if (reach < 0) lo += reach; else hi += reach;
+  }
+  extent = hi - lo + 1;
+  l.byte_offset = (uint64_t)(-lo + test_rand_range(rng, 0, 2)) * es;
+  l.buffer_bytes = (size_t)(extent + 4) * es;
+  return l;
 }
 
 /* Runs Sum of two 1-D inputs of n lanes (host arrays) into out (host

@@ -161,48 +161,6 @@ static void strided_layouts_match_cpu(void) {
   }
 }
 
-/* A random layout of `ndim` dims over its own buffer: dims permuted, with
- * steps and padding; for x also negative and zero strides. */
-static layout random_layout(int32_t ndim, const int64_t *shape, size_t es, int for_x) {
-  layout l;
-  memset(&l, 0, sizeof l);
-  l.ndim = ndim;
-  memcpy(l.shape, shape, (size_t)ndim * sizeof shape[0]);
-  int kind = (int)test_rand_range(&g_rng, 0, 3);
-  int64_t numel = 1;
-  for (int32_t d = 0; d < ndim; d++) numel *= shape[d];
-  if (kind == 0 || ndim == 0) { /* compact, strides NULL */
-    l.buffer_bytes = (size_t)(numel + 2) * es;
-    l.byte_offset = (uint64_t)test_rand_range(&g_rng, 0, 2) * es;
-    return l;
-  }
-  int perm[4] = {0, 1, 2, 3};
-  for (int32_t i = ndim - 1; i > 0; i--) {
-    int j = (int)test_rand_range(&g_rng, 0, i);
-    int t = perm[i];
-    perm[i] = perm[j];
-    perm[j] = t;
-  }
-  int64_t stride = kind == 2 ? test_rand_range(&g_rng, 1, 3) : 1, extent = 0;
-  for (int32_t k = ndim - 1; k >= 0; k--) { /* perm[ndim-1] innermost */
-    int32_t d = perm[k];
-    l.strides[d] = stride;
-    stride *= shape[d] + (kind == 3 ? test_rand_range(&g_rng, 0, 2) : 0);
-  }
-  l.has_strides = 1;
-  int64_t lo = 0, hi = 0;
-  for (int32_t d = 0; d < ndim; d++) {
-    if (for_x && shape[d] > 1 && test_rand_range(&g_rng, 0, 5) == 0) l.strides[d] = -l.strides[d];
-    if (for_x && test_rand_range(&g_rng, 0, 7) == 0) l.strides[d] = 0;
-    int64_t reach = (shape[d] > 0 ? shape[d] - 1 : 0) * l.strides[d];
-    if (reach < 0) lo += reach; else hi += reach;
-  }
-  extent = hi - lo + 1;
-  l.byte_offset = (uint64_t)(-lo + test_rand_range(&g_rng, 0, 2)) * es;
-  l.buffer_bytes = (size_t)(extent + 4) * es;
-  return l;
-}
-
 static void random_layouts_match_cpu(void) {
   for (int iter = 0; iter < 600; iter++) {
     int32_t ndim = (int32_t)test_rand_range(&g_rng, 0, 4);
@@ -210,7 +168,8 @@ static void random_layouts_match_cpu(void) {
     for (int32_t d = 0; d < ndim; d++) shape[d] = test_rand_range(&g_rng, iter % 50 ? 1 : 0, 9);
     DLDataType dt = negative_dtypes[test_rand_range(&g_rng, 0, (int64_t)NUM_NEG - 1)];
     size_t es = elem_size(dt);
-    layout lx = random_layout(ndim, shape, es, 1), ly = random_layout(ndim, shape, es, 0);
+    layout lx = random_layout(&g_rng, ndim, shape, es, 1);
+    layout ly = random_layout(&g_rng, ndim, shape, es, 0);
     char what[64];
     snprintf(what, sizeof what, "random layout %d", iter);
     compare_layouts(what, iter % 3 ? c2op_negative_ex : c2op_negate_gradient_ex, dt, &lx, &ly, 0,

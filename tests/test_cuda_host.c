@@ -276,47 +276,6 @@ static void misaligned_rows_match_cpu(void) {
   }
 }
 
-/* The random layouts of test_cuda.c (any strides, steps, padding, zero and
- * negative strides, shared buffers giving in place and partial overlap). */
-static layout random_layout(int32_t ndim, const int64_t *shape, size_t es, int for_x) {
-  layout l;
-  memset(&l, 0, sizeof l);
-  l.ndim = ndim;
-  memcpy(l.shape, shape, (size_t)ndim * sizeof shape[0]);
-  int kind = (int)test_rand_range(&g_rng, 0, 3);
-  int64_t numel = 1;
-  for (int32_t d = 0; d < ndim; d++) numel *= shape[d];
-  if (kind == 0 || ndim == 0) {
-    l.buffer_bytes = (size_t)(numel + 2) * es;
-    l.byte_offset = (uint64_t)test_rand_range(&g_rng, 0, 2) * es;
-    return l;
-  }
-  int perm[4] = {0, 1, 2, 3};
-  for (int32_t i = ndim - 1; i > 0; i--) {
-    int j = (int)test_rand_range(&g_rng, 0, i);
-    int t = perm[i];
-    perm[i] = perm[j];
-    perm[j] = t;
-  }
-  int64_t stride = kind == 2 ? test_rand_range(&g_rng, 1, 3) : 1;
-  for (int32_t k = ndim - 1; k >= 0; k--) {
-    int32_t d = perm[k];
-    l.strides[d] = stride;
-    stride *= shape[d] + (kind == 3 ? test_rand_range(&g_rng, 0, 2) : 0);
-  }
-  l.has_strides = 1;
-  int64_t lo = 0, hi = 0;
-  for (int32_t d = 0; d < ndim; d++) {
-    if (for_x && shape[d] > 1 && test_rand_range(&g_rng, 0, 5) == 0) l.strides[d] = -l.strides[d];
-    if (for_x && test_rand_range(&g_rng, 0, 7) == 0) l.strides[d] = 0;
-    int64_t reach = (shape[d] > 0 ? shape[d] - 1 : 0) * l.strides[d];
-    if (reach < 0) lo += reach; else hi += reach;
-  }
-  l.byte_offset = (uint64_t)(-lo + test_rand_range(&g_rng, 0, 2)) * es;
-  l.buffer_bytes = (size_t)(hi - lo + 1 + 4) * es;
-  return l;
-}
-
 static void random_layouts_match_cpu(void) {
   for (int iter = 0; iter < 600; iter++) {
     int32_t ndim = (int32_t)test_rand_range(&g_rng, 0, 4);
@@ -325,7 +284,8 @@ static void random_layouts_match_cpu(void) {
       shape[d] = test_rand_range(&g_rng, iter % 50 ? 1 : 0, d == ndim - 1 ? 40 : 9);
     DLDataType dt = all_dtypes[test_rand_range(&g_rng, 0, (int64_t)NUM_DT - 1)];
     size_t es = elem_size(dt);
-    layout lx = random_layout(ndim, shape, es, 1), ly = random_layout(ndim, shape, es, 0);
+    layout lx = random_layout(&g_rng, ndim, shape, es, 1);
+    layout ly = random_layout(&g_rng, ndim, shape, es, 0);
     char what[64];
     snprintf(what, sizeof what, "random layout %d", iter);
     compare_unary(what, iter % 3 == 0, dt, &lx, &ly, 0, NULL);
@@ -428,11 +388,11 @@ static void sum_matches_cpu_for_every_dtype_count_and_layout(void) {
           switch (kind) {
           case 0: lin[i] = compact_layout(3, shape, es, i % 2); break;
           case 1: lin[i] = padded_rows_layout(3, shape, es, 1); break;
-          default: lin[i] = random_layout(3, shape, es, 1); break;
+          default: lin[i] = random_layout(&g_rng, 3, shape, es, 1); break;
           }
         }
         ly = kind == 2 || kind == 5 ? padded_rows_layout(3, shape, es, 0)
-             : kind == 3           ? random_layout(3, shape, es, 0)
+             : kind == 3           ? random_layout(&g_rng, 3, shape, es, 0)
                                    : compact_layout(3, shape, es, 1);
         int y_slot = n;
         char what[96];
