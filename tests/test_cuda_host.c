@@ -421,6 +421,107 @@ static void sum_matches_cpu_for_every_dtype_count_and_layout(void) {
   }
 }
 
+/* ---- transposes: the tiled kernel --------------------------------------- */
+
+/* A layout over its own buffer in which dim `fast` (not the last) is
+ * contiguous, the other dims outside it in a random order, with pads
+ * between them when `pad`, and some negative strides. */
+static layout transposed_layout(int32_t ndim, const int64_t *shape, size_t es, int32_t fast,
+                                int pad) {
+  layout l;
+  memset(&l, 0, sizeof l);
+  l.ndim = ndim;
+  memcpy(l.shape, shape, (size_t)ndim * sizeof shape[0]);
+  l.has_strides = 1;
+  int32_t order[4], n = 0;
+  order[n++] = fast;
+  for (int32_t d = 0; d < ndim; d++)
+    if (d != fast) order[n++] = d;
+  for (int32_t i = ndim - 1; i > 1; i--) { /* shuffle order[1..] */
+    int32_t j = (int32_t)test_rand_range(&g_rng, 1, i), t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  int64_t stride = 1;
+  for (int32_t k = 0; k < ndim; k++) {
+    l.strides[order[k]] = stride;
+    stride *= shape[order[k]] + (pad ? test_rand_range(&g_rng, 0, 3) : 0);
+  }
+  int64_t lo = 0, hi = 0;
+  for (int32_t d = 0; d < ndim; d++) {
+    if (d != fast && shape[d] > 1 && test_rand_range(&g_rng, 0, 4) == 0)
+      l.strides[d] = -l.strides[d];
+    int64_t reach = (shape[d] - 1) * l.strides[d];
+    if (reach < 0) lo += reach; else hi += reach;
+  }
+  l.byte_offset = (uint64_t)(-lo + test_rand_range(&g_rng, 0, 3)) * es;
+  l.buffer_bytes = (size_t)(hi - lo + 8) * es;
+  return l;
+}
+
+/* Whether a plan is one the tiled kernel is meant for: y contiguous along
+ * dim 0, x along another dim, both at least 8 long. */
+static int tile_shaped(const c2op__plan *p) {
+  if (p->ndim < 2 || p->ys[0] != 1 || p->xs[0] == 1 || p->shape[0] < 8) return 0;
+  for (int32_t d = 1; d < p->ndim; d++)
+    if (p->xs[d] == 1 && p->shape[d] >= 8) return 1;
+  return 0;
+}
+
+static void transposes_match_cpu_and_take_the_tiled_kernel(void) {
+  int tiled = 0, cases = 0;
+  for (int iter = 0; iter < 420; iter++) {
+    DLDataType dt = all_dtypes[iter % NUM_DT];
+    size_t es = elem_size(dt);
+    int32_t ndim = (int32_t)test_rand_range(&g_rng, 2, 4);
+    int32_t fast = (int32_t)test_rand_range(&g_rng, 0, ndim - 2);
+    int64_t shape[4];
+    for (int32_t d = 0; d < ndim; d++)
+      shape[d] = d == fast || d == ndim - 1 ? test_rand_range(&g_rng, 1, iter % 9 ? 75 : 300)
+                                            : test_rand_range(&g_rng, 1, 4);
+    layout lx = transposed_layout(ndim, shape, es, fast, iter % 2);
+    layout ly = iter % 3 ? compact_layout(ndim, shape, es, iter % 2)
+                         : padded_rows_layout(ndim, shape, es, 0);
+    char what[96];
+    snprintf(what, sizeof what, "transpose %d (dtype %d/%d)", iter, dt.code, dt.bits);
+    c2op__plan plan;
+    const char *k = compare_unary(what, iter % 4 == 3, dt, &lx, &ly, 0, &plan);
+    cases++;
+    if (strcmp(k, "tiled") == 0) tiled++;
+    if (tile_shaped(&plan) != (strcmp(k, "tiled") == 0))
+      TEST_FAIL_("%s: took the %s kernel (tile-shaped plan: %d)", what, k, tile_shaped(&plan));
+  }
+  printf("  %d of %d transposes took the tiled kernel\n", tiled, cases);
+  CHECK(tiled > cases / 3);
+
+  /* More batches than a grid's y holds (65535): the batch loop wraps. */
+  int64_t big[3] = {66000, 9, 8};
+  layout bx = transposed_layout(3, big, 1, 1, 0), by = compact_layout(3, big, 1, 0);
+  CHECK_EQ_STR(compare_unary("70000 batches of int8 tiles", 0, all_dtypes[0], &bx, &by, 0, NULL),
+               "tiled");
+  /* Elements that are not lane-aligned leave it for the bytewise kernel. */
+  int64_t sq[2] = {40, 40};
+  layout ox = transposed_layout(2, sq, 4, 0, 0), oy = compact_layout(2, sq, 4, 0);
+  ox.byte_offset += 1;
+  ox.buffer_bytes += 4;
+  CHECK_EQ_STR(compare_unary("odd byte offset transpose", 0, all_dtypes[10], &ox, &oy, 0, NULL),
+               "strided-bytewise");
+
+  /* Sum of transposed inputs: the additions take the tiled kernel too. */
+  for (size_t d = 0; d < NUM_DT; d++) {
+    DLDataType dt = all_dtypes[d];
+    size_t es = elem_size(dt);
+    int64_t shape[3] = {3, 37, 45};
+    layout lin[MAX_SLOTS];
+    int slot_of[MAX_SLOTS] = {0, 1, 2};
+    for (int i = 0; i < 3; i++) lin[i] = transposed_layout(3, shape, es, i % 2, i);
+    layout ly = compact_layout(3, shape, es, 0);
+    char what[64];
+    snprintf(what, sizeof what, "Sum of transposes, dtype %d/%d", dt.code, dt.bits);
+    compare_sum(what, dt, 3, slot_of, lin, 3, &ly);
+  }
+}
+
 static void sum_errors_agree_with_cpu(void) {
   /* y overlapping itself: both refuse (C2OP_ERR_OVERLAP) before writing. */
   int64_t shape[2] = {4, 40};
@@ -463,6 +564,7 @@ int main(void) {
   RUN(misaligned_rows_match_cpu);
   RUN(dense_sizes_match_cpu);
   RUN(random_layouts_match_cpu);
+  RUN(transposes_match_cpu_and_take_the_tiled_kernel);
   RUN(sum_matches_cpu_for_every_dtype_count_and_layout);
   RUN(sum_special_values_exact);
   RUN(sum_errors_agree_with_cpu);

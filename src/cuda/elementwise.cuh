@@ -405,6 +405,108 @@ template <int OP, typename L> struct RowsBody {
   }
 };
 
+/* ---- tiled kernel (transposes) ------------------------------------------
+ * Plans where y is contiguous along dim 0 (ys[0] == 1) and x along another
+ * dim b (xs[b] == 1), e.g. a transposed x copied out into a compact y. The
+ * strided kernel reads x there with a stride between neighbouring threads,
+ * so every lane costs a memory sector. Here a block of kTile x kTileRows
+ * threads moves kTile x kTile tiles of elements (dims 0 and b): it reads a
+ * tile of x with consecutive threads on consecutive elements of dim b into
+ * shared memory, syncs, and writes the tile to y with consecutive threads
+ * on consecutive elements of dim 0. Each thread moves kTile / kTileRows
+ * elements per phase. The other dims are batches (the grid's y walks
+ * them, grid-stride; the grid's x walks tiles, grid-stride).
+ *
+ * The body has two phases, load and store, with a barrier between them:
+ * on the GPU the entry runs both with __syncthreads; the host emulation
+ * runs the load phase of every thread of the block, then the store phase. */
+constexpr int kTile = 32;
+constexpr int kTileRows = 8;
+
+struct TileArgs {
+  int64_t n0, nb;           /* extents of dim 0 and of dim b */
+  int64_t tiles0, ntiles;   /* tiles along dim 0; tiles in all */
+  int64_t nbatch;           /* product of the other dims' extents */
+  int64_t x0, yb;           /* byte strides: x along dim 0, y along dim b */
+  int32_t nbd;              /* the other dims, innermost first: */
+  int64_t bshape[C2OP_MAX_NDIM];
+  int64_t bxs[C2OP_MAX_NDIM]; /* byte strides */
+  int64_t bys[C2OP_MAX_NDIM];
+};
+
+/* An element in shared memory: LANES lanes of L (complex: 2 lanes). */
+template <typename L, int LANES> struct TileElem {
+  L l[LANES];
+};
+/* One tile; the row pitch of kTile + 1 elements keeps the column reads of
+ * the store phase on distinct banks. */
+template <typename L, int LANES> struct TileSmem {
+  TileElem<L, LANES> e[kTile][kTile + 1];
+};
+
+template <int OP, typename L, int LANES> struct TileBody {
+  using Smem = TileSmem<L, LANES>;
+  static constexpr int64_t kElem = (int64_t)sizeof(L) * LANES;
+  const char *x;
+  char *y;
+  TileArgs a;
+
+  /* Byte offsets in x and y of batch `b`. */
+  C2OP_HD void batch_offsets(int64_t b, int64_t *xo, int64_t *yo) const {
+    int64_t xb = 0, yb = 0;
+    for (int32_t d = 0; d < a.nbd; d++) {
+      const int64_t n = a.bshape[d];
+      const int64_t q = b / n;
+      const int64_t idx = b - q * n;
+      b = q;
+      xb += idx * a.bxs[d];
+      yb += idx * a.bys[d];
+    }
+    *xo = xb;
+    *yo = yb;
+  }
+
+  /* Reads tile `tile` of batch `batch` of x into s. */
+  C2OP_HD void read_tile(const Tid &t, int64_t tile, int64_t batch, Smem &s) const {
+    int64_t xo, yo;
+    batch_offsets(batch, &xo, &yo);
+    const int64_t i0 = (tile % a.tiles0) * kTile, j = (tile / a.tiles0) * kTile + t.tx;
+    if (j >= a.nb) return;
+    const char *xb = x + xo + j * kElem;
+C2OP_UNROLL
+    for (int k = 0; k < kTile / kTileRows; k++) {
+      const int r = t.ty + k * kTileRows;
+      if (i0 + r < a.n0) {
+        const char *p = xb + (i0 + r) * a.x0;
+C2OP_UNROLL
+        for (int l = 0; l < LANES; l++) s.e[r][t.tx].l[l] = load<L>(p + l * (int64_t)sizeof(L));
+      }
+    }
+  }
+
+  /* Writes tile `tile` of batch `batch` of y from s, applying the op. */
+  C2OP_HD void write_tile(const Tid &t, int64_t tile, int64_t batch, const Smem &s) const {
+    int64_t xo, yo;
+    batch_offsets(batch, &xo, &yo);
+    const int64_t i = (tile % a.tiles0) * kTile + t.tx, j0 = (tile / a.tiles0) * kTile;
+    if (i >= a.n0) return;
+    char *yb = y + yo + i * kElem;
+C2OP_UNROLL
+    for (int k = 0; k < kTile / kTileRows; k++) {
+      const int c = t.ty + k * kTileRows;
+      if (j0 + c < a.nb) {
+        char *p = yb + (j0 + c) * a.yb;
+C2OP_UNROLL
+        for (int l = 0; l < LANES; l++) {
+          char *q = p + l * (int64_t)sizeof(L);
+          const L old = kReadsY<OP> ? load<L>(q) : (L)0;
+          store<L>(q, apply<OP, L>(s.e[t.tx][c].l[l], old));
+        }
+      }
+    }
+  }
+};
+
 } // namespace c2op_cuda
 
 #endif

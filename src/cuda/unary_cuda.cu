@@ -4,7 +4,7 @@
  * Semantics match the CPU exactly (elementwise.cuh says how; it holds every
  * kernel body as __host__ __device__ code). Indexing is 64-bit throughout.
  *
- * Three kernels, picked per plan (pick_kernel):
+ * Four kernels, picked per plan (launch_plan):
  *  - VecBody: dense x and y with the same alignment modulo 16: 16-byte
  *    loads and stores, kVecPerThread vectors per thread issued before any
  *    store; thread 0 also does the unaligned head and the tail lanes, so a
@@ -13,7 +13,10 @@
  *    kRowsMinBytes (padded rows, column slices; any outer strides): a 2-D
  *    grid, blocks over rows, threads along a row with 16-byte vectors
  *    wherever a row's x and y are equally aligned modulo 16.
- *  - StridedBody: any other layout (transposes, steps), one element per
+ *  - TileBody: y contiguous along dim 0 and x along another dim (a
+ *    transpose copied out, say): 32 x 32 tiles through shared memory, so
+ *    that both x's reads and y's writes are coalesced.
+ *  - StridedBody: any other layout (steps, short transposes), one element per
  *    thread and grid-stride; lanes are read with typed loads when every
  *    address is lane-aligned, else byte by byte.
  * Copies of dense tensors use cudaMemcpyAsync. Partial overlap of x and y
@@ -54,6 +57,28 @@ template <typename K> __global__ void kernel_entry(K k) {
   t.bdx = (int32_t)blockDim.x;
   t.bdy = (int32_t)blockDim.y;
   k(t);
+}
+
+/* The tiled kernel: both phases of every tile of the block's share, with a
+ * barrier after each (the body writes and reads the shared tile). */
+template <typename K> __global__ void tiled_entry(K k) {
+  __shared__ typename K::Smem s;
+  Tid t;
+  t.bx = blockIdx.x;
+  t.by = blockIdx.y;
+  t.gx = gridDim.x;
+  t.gy = gridDim.y;
+  t.tx = (int32_t)threadIdx.x;
+  t.ty = (int32_t)threadIdx.y;
+  t.bdx = (int32_t)blockDim.x;
+  t.bdy = (int32_t)blockDim.y;
+  for (int64_t tile = t.bx; tile < k.a.ntiles; tile += t.gx)
+    for (int64_t b = t.by; b < k.a.nbatch; b += t.gy) {
+      k.read_tile(t, tile, b, s);
+      __syncthreads();
+      k.write_tile(t, tile, b, s);
+      __syncthreads();
+    }
 }
 
 c2op_status cuda_error(cudaError_t e, const char *what) {
@@ -114,6 +139,42 @@ c2op_status launch(const Exec &ex, const K &k, int64_t gx, int64_t gy, int32_t b
   }
   kernel_entry<K><<<dim3((unsigned)gx, (unsigned)gy), dim3((unsigned)bdx, (unsigned)bdy), 0,
                     ex.stream>>>(k);
+  cudaError_t e = cudaGetLastError();
+  if (e != cudaSuccess) {
+    char what[64];
+    snprintf(what, sizeof what, "launching the %s kernel", name);
+    return cuda_error(e, what);
+  }
+  return C2OP_OK;
+}
+
+/* Launches a tiled body (TileBody): on the host, each block's tiles in
+ * turn, every thread's load phase, then every thread's store phase. */
+template <typename K>
+c2op_status launch_tiled(const Exec &ex, const K &k, int64_t gx, int64_t gy, const char *name) {
+  if (ex.host) {
+    if (ex.trace) *ex.trace = name;
+    typename K::Smem *s = static_cast<typename K::Smem *>(malloc(sizeof(typename K::Smem)));
+    C2OP_RETURN_IF(!s, C2OP_ERR_OUT_OF_MEMORY, "emulated %s kernel: out of memory", name);
+    Tid t;
+    t.gx = gx;
+    t.gy = gy;
+    t.bdx = kTile;
+    t.bdy = kTileRows;
+    for (t.by = 0; t.by < gy; t.by++)
+      for (t.bx = 0; t.bx < gx; t.bx++)
+        for (int64_t tile = t.bx; tile < k.a.ntiles; tile += gx)
+          for (int64_t b = t.by; b < k.a.nbatch; b += gy) {
+            memset(s, 0xA5, sizeof *s); /* stale tile contents must not leak */
+            for (t.ty = 0; t.ty < kTileRows; t.ty++)
+              for (t.tx = 0; t.tx < kTile; t.tx++) k.read_tile(t, tile, b, *s);
+            for (t.ty = 0; t.ty < kTileRows; t.ty++)
+              for (t.tx = 0; t.tx < kTile; t.tx++) k.write_tile(t, tile, b, *s);
+          }
+    free(s);
+    return C2OP_OK;
+  }
+  tiled_entry<K><<<dim3((unsigned)gx, (unsigned)gy), dim3(kTile, kTileRows), 0, ex.stream>>>(k);
   cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess) {
     char what[64];
@@ -224,6 +285,51 @@ RowsArgs rows_args(const c2op__plan *p, size_t lane, RowsShape *shape) {
   return a;
 }
 
+/* Tiles need this many elements along both transposed dims; below it the
+ * strided kernel wastes less of a block. */
+constexpr int64_t kTileMinExtent = 8;
+
+/* The tiled kernel's dim b for a plan, with lanes of `lane` bytes: y
+ * contiguous along dim 0, x along dim b, both long enough, one or two
+ * lanes per element, every address aligned to the lane; else 0. */
+int32_t tile_dim(const c2op__plan *p, const char *x, const char *y, size_t lane) {
+  if (p->ndim < 2 || p->ys[0] != 1 || p->xs[0] == 1 || p->shape[0] < kTileMinExtent) return 0;
+  const size_t lanes = p->elem_size / lane;
+  if (lanes != 1 && lanes != 2) return 0;
+  uintptr_t bits = (uintptr_t)x | (uintptr_t)y;
+  int32_t b = 0;
+  for (int32_t d = 0; d < p->ndim; d++) {
+    bits |= (uintptr_t)(p->xs[d] * (int64_t)p->elem_size) | (uintptr_t)(p->ys[d] * (int64_t)p->elem_size);
+    if (d > 0 && b == 0 && p->xs[d] == 1 && p->shape[d] >= kTileMinExtent) b = d;
+  }
+  return (bits & (lane - 1)) == 0 ? b : 0;
+}
+
+template <int OP, typename L, int LANES>
+c2op_status launch_tile(const Exec &ex, const c2op__plan *p, const char *x, char *y, int32_t b) {
+  TileArgs a;
+  memset(&a, 0, sizeof a);
+  const int64_t e = (int64_t)p->elem_size;
+  a.n0 = p->shape[0];
+  a.nb = p->shape[b];
+  a.tiles0 = (a.n0 + kTile - 1) / kTile;
+  a.ntiles = a.tiles0 * ((a.nb + kTile - 1) / kTile);
+  a.x0 = p->xs[0] * e;
+  a.yb = p->ys[b] * e;
+  a.nbatch = 1;
+  for (int32_t d = 1; d < p->ndim; d++) {
+    if (d == b) continue;
+    a.bshape[a.nbd] = p->shape[d];
+    a.bxs[a.nbd] = p->xs[d] * e;
+    a.bys[a.nbd] = p->ys[d] * e;
+    a.nbatch *= p->shape[d];
+    a.nbd++;
+  }
+  const int64_t gx = a.ntiles < kMaxBlocks ? a.ntiles : kMaxBlocks;
+  const int64_t gy = a.nbatch < kMaxGridY ? a.nbatch : kMaxGridY;
+  return launch_tiled(ex, TileBody<OP, L, LANES>{x, y, a}, gx, gy, "tiled");
+}
+
 template <int OP, typename L>
 c2op_status launch_plan(const Exec &ex, const c2op__plan *p, const char *x, char *y) {
   const int32_t lanes = (int32_t)(p->elem_size / sizeof(L));
@@ -235,6 +341,9 @@ c2op_status launch_plan(const Exec &ex, const c2op__plan *p, const char *x, char
       const RowsArgs a = rows_args(p, sizeof(L), &s);
       return launch(ex, RowsBody<OP, L>{x, y, a}, s.grid_x, s.grid_y, s.tx, s.ty, "rows");
     }
+    if (const int32_t b = tile_dim(p, x, y, sizeof(L)))
+      return lanes == 1 ? launch_tile<OP, L, 1>(ex, p, x, y, b)
+                        : launch_tile<OP, L, 2>(ex, p, x, y, b);
     return launch_strided<OP, L>(ex, p, x, y, lanes);
   }
   const int64_t total = p->numel * lanes; /* lanes of type L */
