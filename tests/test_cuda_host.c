@@ -321,8 +321,8 @@ static void dense_sizes_match_cpu(void) {
 
 /* One Sum case: input i reads slot slot_of[i] through layout lin[i], y
  * writes slot y_slot through layout ly. Every slot is compared after. */
-static void compare_sum(const char *what, DLDataType dt, int32_t n, const int *slot_of,
-                        layout *lin, int y_slot, layout *ly) {
+static void compare_sum_log(const char *what, DLDataType dt, int32_t n, const int *slot_of,
+                            layout *lin, int y_slot, layout *ly, char *kernels, size_t size) {
   uint8_t *cpu[MAX_SLOTS] = {0}, *emu[MAX_SLOTS] = {0};
   size_t bytes[MAX_SLOTS] = {0};
   for (int32_t i = 0; i < n; i++)
@@ -357,7 +357,8 @@ static void compare_sum(const char *what, DLDataType dt, int32_t n, const int *s
                        : dt.code == kDLBfloat                  ? C2OP__UNARY_ADD_BFLOAT
                        : dt.code == kDLFloat && dt.bits == 16  ? C2OP__UNARY_ADD_HALF
                                                                : C2OP__UNARY_ADD_FLOAT;
-  c2op_status b = c2op__cuda_emulate_sum(n, ie, &te[MAX_SLOTS], add, lane_size(dt));
+  c2op_status b =
+      c2op__cuda_emulate_sum(n, ie, &te[MAX_SLOTS], add, lane_size(dt), kernels, size);
   if (a != b) {
     TEST_FAIL_("%s: CPU says %s, emulated CUDA says %s", what, c2op_status_name(a),
                c2op_status_name(b));
@@ -369,6 +370,57 @@ done:
   for (int s = 0; s < MAX_SLOTS; s++) {
     free(cpu[s]);
     free(emu[s]);
+  }
+}
+
+static void compare_sum(const char *what, DLDataType dt, int32_t n, const int *slot_of,
+                        layout *lin, int y_slot, layout *ly) {
+  compare_sum_log(what, dt, n, slot_of, lin, y_slot, ly, NULL, 0);
+}
+
+/* Sum adds straight into y when no input overlaps it (the first two in one
+ * fused pass where all are dense and aligned alike), and goes through the
+ * accumulator otherwise; every case against the CPU. */
+static void sum_goes_straight_into_y_when_nothing_overlaps(void) {
+  static const struct {
+    const char *what;
+    int32_t n;
+    int slot_of[3];
+    int64_t offset[3]; /* elements, per input */
+    int y_slot;        /* 3: its own buffer */
+    const char *kernels;
+  } cases[] = {
+      {"two dense inputs", 2, {0, 1}, {0, 0}, 3, "add2"},
+      {"three dense inputs", 3, {0, 1, 2}, {0, 4, 0}, 3, "add2 vector"},
+      {"one input", 1, {0}, {0}, 3, "memcpy"},
+      {"the same input twice", 2, {0, 0}, {0, 0}, 3, "add2"},
+      {"b aligned unlike y", 3, {0, 1, 2}, {0, 1, 0}, 3, "memcpy strided vector"},
+      {"y is inputs[0]", 3, {0, 1, 2}, {0, 0, 0}, 0, "vector vector"},
+      {"y is inputs[1]", 3, {0, 1, 2}, {0, 0, 0}, 1, "memcpy vector vector memcpy"},
+  };
+  int64_t shape[1] = {1000};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    layout lin[MAX_SLOTS];
+    for (int32_t i = 0; i < cases[c].n; i++)
+      lin[i] = compact_layout(1, shape, 4, cases[c].offset[i]);
+    layout ly = cases[c].y_slot < 3 ? lin[cases[c].y_slot] : compact_layout(1, shape, 4, 0);
+    char kernels[128];
+    compare_sum_log(cases[c].what, all_dtypes[10], cases[c].n, cases[c].slot_of, lin,
+                    cases[c].y_slot, &ly, kernels, sizeof kernels);
+    if (strcmp(kernels, cases[c].kernels) != 0)
+      TEST_FAIL_("%s: ran \"%s\", expected \"%s\"", cases[c].what, kernels, cases[c].kernels);
+  }
+  /* Every dtype, fused, with a head and a tail (offsets of 1 element). */
+  int64_t odd[1] = {333};
+  for (size_t d = 0; d < NUM_DT; d++) {
+    DLDataType dt = all_dtypes[d];
+    layout lin[2] = {compact_layout(1, odd, elem_size(dt), 1), compact_layout(1, odd, elem_size(dt), 1)};
+    layout ly = compact_layout(1, odd, elem_size(dt), 1);
+    int slots[2] = {0, 1};
+    char kernels[128], what[64];
+    snprintf(what, sizeof what, "fused Sum, dtype %d/%d", dt.code, dt.bits);
+    compare_sum_log(what, dt, 2, slots, lin, 3, &ly, kernels, sizeof kernels);
+    if (strcmp(kernels, "add2") != 0) TEST_FAIL_("%s: ran \"%s\"", what, kernels);
   }
 }
 
@@ -548,7 +600,7 @@ static c2op_status emulated_sum2(DLDataType dt, int64_t n, const void *a, const 
   c2op__unary_op add = dt.code == kDLBfloat ? C2OP__UNARY_ADD_BFLOAT
                        : dt.bits == 16      ? C2OP__UNARY_ADD_HALF
                                             : C2OP__UNARY_ADD_FLOAT;
-  return c2op__cuda_emulate_sum(2, in, &ty, add, dt_lane_size(dt));
+  return c2op__cuda_emulate_sum(2, in, &ty, add, dt_lane_size(dt), NULL, 0);
 }
 
 static void sum_special_values_exact(void) { check_special_sums(emulated_sum2); }
@@ -565,6 +617,7 @@ int main(void) {
   RUN(dense_sizes_match_cpu);
   RUN(random_layouts_match_cpu);
   RUN(transposes_match_cpu_and_take_the_tiled_kernel);
+  RUN(sum_goes_straight_into_y_when_nothing_overlaps);
   RUN(sum_matches_cpu_for_every_dtype_count_and_layout);
   RUN(sum_special_values_exact);
   RUN(sum_errors_agree_with_cpu);

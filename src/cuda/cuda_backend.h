@@ -54,12 +54,15 @@ c2op_status c2op__cuda_memcpy_sync(int32_t device_id, void *dst, const void *src
  * planning and kernel bodies run on the host over host memory: every block
  * and thread of each launch in turn, malloc and memcpy standing in for the
  * stream-ordered CUDA calls. `*kernel` (when not NULL) receives the name of
- * the last kernel run: "vector", "rows", "strided", "strided-bytewise",
- * "memcpy" or "none". */
+ * the last kernel run: "vector", "rows", "tiled", "strided",
+ * "strided-bytewise", "memcpy" or "none" (Sum also "add2"). */
 c2op_status c2op__cuda_emulate_unary(const c2op__plan *plan, c2op__unary_op op,
                                      size_t lane_bytes, const char **kernel);
+/* `kernels` (when kernels_size > 0) receives the kernels run in order,
+ * space-separated ("add2 vector", "memcpy vector memcpy"). */
 c2op_status c2op__cuda_emulate_sum(int32_t num_inputs, const DLTensor *const *inputs,
-                                   DLTensor *y, c2op__unary_op add, size_t lane_bytes);
+                                   DLTensor *y, c2op__unary_op add, size_t lane_bytes,
+                                   char *kernels, size_t kernels_size);
 /* When the rows kernel takes the plan (lanes of `lane_bytes`): returns 1,
  * the byte offsets from plan->x and plan->y of row `row`'s first element,
  * the block shape (tx threads along a row, ty rows) and the lanes per

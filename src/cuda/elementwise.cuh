@@ -240,6 +240,46 @@ template <int OP, typename L> struct VecBody {
   }
 };
 
+/* ---- fused addition of two dense tensors ---------------------------------
+ * Sum's first step when it accumulates in y itself: y = a + b over dense
+ * a, b and y that share their alignment modulo 16, laid out like VecBody
+ * (head lanes, 16-byte vectors, tail lanes). a is the running sum, b the
+ * addend (Sum's NaN rule keeps a's NaN). */
+template <int OP, typename L> struct Add2Body {
+  const char *a, *b;
+  char *y;
+  int64_t head, nvec, tail;
+
+  C2OP_HD void lane(int64_t i) const {
+    const int64_t o = i * (int64_t)sizeof(L);
+    store<L>(y + o, apply<OP, L>(load<L>(b + o), load<L>(a + o)));
+  }
+
+  C2OP_HD void operator()(const Tid &t) const {
+    const int64_t h = head * (int64_t)sizeof(L);
+    const int64_t base = t.bx * t.bdx * kVecPerThread + t.tx;
+    uint4 va[kVecPerThread] = {}, vb[kVecPerThread] = {};
+C2OP_UNROLL
+    for (int k = 0; k < kVecPerThread; k++) {
+      const int64_t i = base + (int64_t)k * t.bdx;
+      if (i < nvec) {
+        va[k] = load<uint4>(a + h + i * 16);
+        vb[k] = load<uint4>(b + h + i * 16);
+      }
+    }
+C2OP_UNROLL
+    for (int k = 0; k < kVecPerThread; k++) {
+      const int64_t i = base + (int64_t)k * t.bdx;
+      if (i < nvec) store<uint4>(y + h + i * 16, apply_vec<OP, L>(vb[k], va[k]));
+    }
+    if (t.bx == 0 && t.tx == 0) {
+      for (int64_t i = 0; i < head; i++) lane(i);
+      const int64_t t0 = head + nvec * (int64_t)(16 / sizeof(L));
+      for (int64_t i = t0; i < t0 + tail; i++) lane(i);
+    }
+  }
+};
+
 /* ---- strided kernel ------------------------------------------------------
  * Any layout of a plan (dims innermost first, byte strides): one element
  * per thread, grid-stride, 1-D grid. I is the type used to split the linear

@@ -119,13 +119,24 @@ struct Exec {
   cudaStream_t stream = nullptr;
   bool host = false;
   const char **trace = nullptr; /* host: receives the name of the last kernel */
+  char *log = nullptr;          /* host: the kernels run, space-separated */
+  size_t log_size = 0;
 };
+
+/* Records a host launch of kernel `name` (test hooks). */
+void note(const Exec &ex, const char *name) {
+  if (ex.trace) *ex.trace = name;
+  if (ex.log) {
+    const size_t used = strlen(ex.log);
+    snprintf(ex.log + used, ex.log_size - used, "%s%s", used ? " " : "", name);
+  }
+}
 
 template <typename K>
 c2op_status launch(const Exec &ex, const K &k, int64_t gx, int64_t gy, int32_t bdx, int32_t bdy,
                    const char *name) {
   if (ex.host) {
-    if (ex.trace) *ex.trace = name;
+    note(ex, name);
     Tid t;
     t.gx = gx;
     t.gy = gy;
@@ -153,7 +164,7 @@ c2op_status launch(const Exec &ex, const K &k, int64_t gx, int64_t gy, int32_t b
 template <typename K>
 c2op_status launch_tiled(const Exec &ex, const K &k, int64_t gx, int64_t gy, const char *name) {
   if (ex.host) {
-    if (ex.trace) *ex.trace = name;
+    note(ex, name);
     typename K::Smem *s = static_cast<typename K::Smem *>(malloc(sizeof(typename K::Smem)));
     C2OP_RETURN_IF(!s, C2OP_ERR_OUT_OF_MEMORY, "emulated %s kernel: out of memory", name);
     Tid t;
@@ -186,7 +197,7 @@ c2op_status launch_tiled(const Exec &ex, const K &k, int64_t gx, int64_t gy, con
 
 c2op_status copy_dense(const Exec &ex, char *y, const char *x, size_t bytes) {
   if (ex.host) {
-    if (ex.trace) *ex.trace = "memcpy";
+    note(ex, "memcpy");
     memcpy(y, x, bytes);
     return C2OP_OK;
   }
@@ -434,11 +445,87 @@ c2op_status unary(const Exec &ex, const c2op__plan *plan, c2op__unary_op op, siz
   return st != C2OP_OK ? st : f;
 }
 
-/* Sum: y = inputs[0] + inputs[1] + ..., accumulated in a compact scratch
- * tensor (inputs may alias y or each other), then copied to y. The caller
- * has checked the tensors (same shape, dtype and device). Every plan is
- * built before anything is launched, so a layout error leaves y
- * untouched. */
+/* y = a + b as one pass when both plans (a -> y, b -> y) are dense, with
+ * a, b and y aligned alike modulo 16 and to the lane; returns 0 (nothing
+ * launched) otherwise. */
+template <int OP, typename L>
+int add2_dense(const Exec &ex, const c2op__plan *pa, const c2op__plan *pb, c2op_status *st) {
+  const auto dense = [](const c2op__plan *p) {
+    return p->ndim == 1 && p->xs[0] == 1 && p->ys[0] == 1;
+  };
+  const uintptr_t a = (uintptr_t)pa->x, b = (uintptr_t)pb->x, y = (uintptr_t)pa->y;
+  if (!dense(pa) || !dense(pb) || pa->y != pb->y || (a & 15) != (y & 15) ||
+      (b & 15) != (y & 15) || (y & (sizeof(L) - 1)) != 0)
+    return 0;
+  const int64_t total = pa->numel * (int64_t)(pa->elem_size / sizeof(L));
+  int64_t head = (int64_t)(((16 - (y & 15)) & 15) / sizeof(L));
+  if (head > total) head = total;
+  const int64_t per_vec = (int64_t)(16 / sizeof(L));
+  const int64_t nvec = (total - head) / per_vec;
+  const int64_t tail = total - head - nvec * per_vec;
+  int64_t blocks = (nvec + (int64_t)kThreads * kVecPerThread - 1) / ((int64_t)kThreads * kVecPerThread);
+  if (blocks < 1) blocks = 1;
+  if (blocks > INT32_MAX) return 0;
+  *st = launch(ex, Add2Body<OP, L>{pa->x, pb->x, pa->y, head, nvec, tail}, blocks, 1, kThreads, 1,
+               "add2");
+  return 1;
+}
+
+int add2(const Exec &ex, const c2op__plan *pa, const c2op__plan *pb, c2op__unary_op add,
+         size_t lane_bytes, c2op_status *st) {
+  switch (add) {
+  case C2OP__UNARY_ADD_INT:
+    switch (lane_bytes) {
+    case 1: return add2_dense<C2OP__UNARY_ADD_INT, uint8_t>(ex, pa, pb, st);
+    case 2: return add2_dense<C2OP__UNARY_ADD_INT, uint16_t>(ex, pa, pb, st);
+    case 4: return add2_dense<C2OP__UNARY_ADD_INT, uint32_t>(ex, pa, pb, st);
+    case 8: return add2_dense<C2OP__UNARY_ADD_INT, uint64_t>(ex, pa, pb, st);
+    default: return 0;
+    }
+  case C2OP__UNARY_ADD_FLOAT:
+    switch (lane_bytes) {
+    case 4: return add2_dense<C2OP__UNARY_ADD_FLOAT, uint32_t>(ex, pa, pb, st);
+    case 8: return add2_dense<C2OP__UNARY_ADD_FLOAT, uint64_t>(ex, pa, pb, st);
+    default: return 0;
+    }
+  case C2OP__UNARY_ADD_HALF:
+    return lane_bytes == 2 ? add2_dense<C2OP__UNARY_ADD_HALF, uint16_t>(ex, pa, pb, st) : 0;
+  case C2OP__UNARY_ADD_BFLOAT:
+    return lane_bytes == 2 ? add2_dense<C2OP__UNARY_ADD_BFLOAT, uint16_t>(ex, pa, pb, st) : 0;
+  default: return 0;
+  }
+}
+
+/* Sum straight into y, when no input overlaps y except inputs[0] being
+ * exactly y: returns 0 (nothing launched) otherwise. The first two inputs
+ * go in one fused pass where they and y are dense (add2), else inputs[0]
+ * is copied to y (unless it is y); the others are added in place. */
+int sum_direct(const Exec &ex, int32_t n, const DLTensor *const *inputs, DLTensor *y,
+               c2op__unary_op add, size_t lane_bytes, c2op__plan *plans, c2op_status *st) {
+  const size_t elem = c2op__dtype_size(y->dtype);
+  char name[32];
+  for (int32_t i = 0; i < n; i++) {
+    snprintf(name, sizeof name, "inputs[%d]", (int)i);
+    if (c2op__plan_unary(inputs[i], name, y, "outputs[0]", elem, &plans[i]) != C2OP_OK ||
+        plans[i].overlap || (plans[i].inplace && i > 0))
+      return 0; /* errors are reported by the general path's planning */
+  }
+  int32_t next = 1;
+  *st = C2OP_OK;
+  if (n >= 2 && !plans[0].inplace && add2(ex, &plans[0], &plans[1], add, lane_bytes, st))
+    next = 2;
+  else if (!plans[0].inplace)
+    *st = run_plan(ex, &plans[0], plans[0].x, plans[0].y, C2OP__UNARY_COPY, 0);
+  for (int32_t i = next; *st == C2OP_OK && i < n; i++)
+    *st = run_plan(ex, &plans[i], plans[i].x, plans[i].y, add, lane_bytes);
+  return 1;
+}
+
+/* Sum: y = inputs[0] + inputs[1] + ... Straight into y where no input
+ * overlaps it (sum_direct); else accumulated in a compact scratch tensor
+ * (inputs may alias y or each other), then copied to y. The caller has
+ * checked the tensors (same shape, dtype and device). Every plan is built
+ * before anything is launched, so a layout error leaves y untouched. */
 c2op_status sum(const Exec &ex, int32_t num_inputs, const DLTensor *const *inputs, DLTensor *y,
                 c2op__unary_op add, size_t lane_bytes) {
   int64_t numel = 0;
@@ -448,8 +535,13 @@ c2op_status sum(const Exec &ex, int32_t num_inputs, const DLTensor *const *input
   c2op__plan *plans =
       static_cast<c2op__plan *>(malloc(((size_t)num_inputs + 1) * sizeof(c2op__plan)));
   C2OP_RETURN_IF(!plans, C2OP_ERR_OUT_OF_MEMORY, "Sum: out of memory for plans");
+  c2op_status s = C2OP_OK;
+  if (sum_direct(ex, num_inputs, inputs, y, add, lane_bytes, plans, &s)) {
+    free(plans);
+    return s;
+  }
   void *acc = nullptr;
-  c2op_status s = scratch_alloc(ex, (size_t)numel * elem, "Sum", "accumulator", &acc);
+  s = scratch_alloc(ex, (size_t)numel * elem, "Sum", "accumulator", &acc);
   if (s != C2OP_OK) {
     free(plans);
     return s;
@@ -557,10 +649,13 @@ extern "C" c2op_status c2op__cuda_emulate_unary(const c2op__plan *plan, c2op__un
 }
 
 extern "C" c2op_status c2op__cuda_emulate_sum(int32_t num_inputs, const DLTensor *const *inputs,
-                                              DLTensor *y, c2op__unary_op add,
-                                              size_t lane_bytes) {
+                                              DLTensor *y, c2op__unary_op add, size_t lane_bytes,
+                                              char *kernels, size_t kernels_size) {
   Exec ex;
   ex.host = true;
+  ex.log = kernels_size ? kernels : nullptr;
+  ex.log_size = kernels_size;
+  if (ex.log) ex.log[0] = '\0';
   host_misaligned = 0;
   return emulation_result(sum(ex, num_inputs, inputs, y, add, lane_bytes));
 }
