@@ -419,13 +419,31 @@ template <int OP, typename L> struct RowsBody {
     }
   }
 
-  /* Chunk c of any other row, lane by lane. */
+  /* Chunk c of any other row, lane by lane: thread t does lanes t,
+   * t + bdx, ..., all of them loaded before any is stored (a store through
+   * a char pointer could alias the next load, so the compiler would not
+   * overlap them by itself; measured 0.78x of a copy on an H100 one by
+   * one). A chunk holds kLanes lanes per thread. */
+  static constexpr int kLanes = kVecPerThread * (int)(16 / sizeof(L));
   C2OP_HD void lane_chunk(const Tid &t, const char *xr, char *yr, int64_t c) const {
     const int64_t sz = (int64_t)sizeof(L);
     int64_t end = (c + 1) * a.chunk_lanes;
     if (end > a.row_lanes) end = a.row_lanes;
-    for (int64_t j = c * a.chunk_lanes + t.tx; j < end; j += t.bdx)
-      lane_op<OP, L, false>(xr + j * sz, yr + j * sz);
+    const int64_t j0 = c * a.chunk_lanes + t.tx;
+    L xv[kLanes] = {}, yv[kLanes] = {};
+C2OP_UNROLL
+    for (int k = 0; k < kLanes; k++) {
+      const int64_t j = j0 + (int64_t)k * t.bdx;
+      if (j < end) {
+        xv[k] = load<L>(xr + j * sz);
+        yv[k] = kReadsY<OP> ? load<L>(yr + j * sz) : (L)0;
+      }
+    }
+C2OP_UNROLL
+    for (int k = 0; k < kLanes; k++) {
+      const int64_t j = j0 + (int64_t)k * t.bdx;
+      if (j < end) store<L>(yr + j * sz, apply<OP, L>(xv[k], yv[k]));
+    }
   }
 
   C2OP_HD void operator()(const Tid &t) const {
@@ -513,14 +531,21 @@ template <int OP, typename L, int LANES> struct TileBody {
     const int64_t i0 = (tile % a.tiles0) * kTile, j = (tile / a.tiles0) * kTile + t.tx;
     if (j >= a.nb) return;
     const char *xb = x + xo + j * kElem;
+    constexpr int kPer = kTile / kTileRows;
+    TileElem<L, LANES> v[kPer] = {}; /* all loads issued before any shared store */
 C2OP_UNROLL
-    for (int k = 0; k < kTile / kTileRows; k++) {
+    for (int k = 0; k < kPer; k++) {
       const int r = t.ty + k * kTileRows;
       if (i0 + r < a.n0) {
         const char *p = xb + (i0 + r) * a.x0;
 C2OP_UNROLL
-        for (int l = 0; l < LANES; l++) s.e[r][t.tx].l[l] = load<L>(p + l * (int64_t)sizeof(L));
+        for (int l = 0; l < LANES; l++) v[k].l[l] = load<L>(p + l * (int64_t)sizeof(L));
       }
+    }
+C2OP_UNROLL
+    for (int k = 0; k < kPer; k++) {
+      const int r = t.ty + k * kTileRows;
+      if (i0 + r < a.n0) s.e[r][t.tx] = v[k];
     }
   }
 
@@ -531,17 +556,26 @@ C2OP_UNROLL
     const int64_t i = (tile % a.tiles0) * kTile + t.tx, j0 = (tile / a.tiles0) * kTile;
     if (i >= a.n0) return;
     char *yb = y + yo + i * kElem;
+    constexpr int kPer = kTile / kTileRows;
+    TileElem<L, LANES> old[kPer] = {}; /* additions: y's loads before any store */
+    if (kReadsY<OP>) {
 C2OP_UNROLL
-    for (int k = 0; k < kTile / kTileRows; k++) {
+      for (int k = 0; k < kPer; k++) {
+        const int c = t.ty + k * kTileRows;
+        if (j0 + c < a.nb)
+C2OP_UNROLL
+          for (int l = 0; l < LANES; l++)
+            old[k].l[l] = load<L>(yb + (j0 + c) * a.yb + l * (int64_t)sizeof(L));
+      }
+    }
+C2OP_UNROLL
+    for (int k = 0; k < kPer; k++) {
       const int c = t.ty + k * kTileRows;
       if (j0 + c < a.nb) {
         char *p = yb + (j0 + c) * a.yb;
 C2OP_UNROLL
-        for (int l = 0; l < LANES; l++) {
-          char *q = p + l * (int64_t)sizeof(L);
-          const L old = kReadsY<OP> ? load<L>(q) : (L)0;
-          store<L>(q, apply<OP, L>(s.e[t.tx][c].l[l], old));
-        }
+        for (int l = 0; l < LANES; l++)
+          store<L>(p + l * (int64_t)sizeof(L), apply<OP, L>(s.e[t.tx][c].l[l], old[k].l[l]));
       }
     }
   }
