@@ -216,6 +216,28 @@ int main(int argc, char **argv) {
   }
   printf("small call (16 float32): %.2f us per call; empty kernel launch: %.2f us; ratio %.2fx\n",
          best_call * 1e6, best_empty * 1e6, best_call / best_empty);
+  /* Where a small call's host time goes: the CUDA runtime calls that c2op
+   * makes per call besides the launch, each timed alone. */
+  {
+    int dev = 0, count = 0;
+    cudaPointerAttributes attr;
+    double t[3] = {1e9, 1e9, 1e9};
+    for (int trial = 0; trial < 5; trial++) {
+      double t0 = host_seconds();
+      for (int i = 0; i < calls; i++) CHECK_CUDA(cudaGetDevice(&dev));
+      double t1 = host_seconds();
+      for (int i = 0; i < calls; i++) CHECK_CUDA(cudaGetDeviceCount(&count));
+      double t2 = host_seconds();
+      for (int i = 0; i < calls; i++) CHECK_CUDA(cudaPointerGetAttributes(&attr, x));
+      double t3 = host_seconds();
+      const double d[3] = {t1 - t0, t2 - t1, t3 - t2};
+      for (int k = 0; k < 3; k++)
+        if (d[k] / calls < t[k]) t[k] = d[k] / calls;
+    }
+    printf("host cost per runtime call: cudaGetDevice %.3f us, cudaGetDeviceCount %.3f us, "
+           "cudaPointerGetAttributes %.3f us\n",
+           t[0] * 1e6, t[1] * 1e6, t[2] * 1e6);
+  }
   if (json) {
     fprintf(json, "\n], \"small_call_us\": %.4f, \"empty_launch_us\": %.4f}\n", best_call * 1e6,
             best_empty * 1e6);
