@@ -3,7 +3,9 @@
 
 scripts/gpu-check runs this when PyTorch with CUDA is installed:
 
-    python3 bench/cuda/torch_vs_c2op.py LIBC2OP.so [OUT.json]
+    python3 bench/cuda/torch_vs_c2op.py LIBC2OP.so [OUT.json|-] [quick]
+
+(quick: the Negative rows alone, for scripts/gpu-tune.)
 
 c2op is called through its C API (ctypes, DLTensor structs built here) on
 tensors that PyTorch allocated, on the same (default) stream. For every
@@ -63,6 +65,8 @@ def dl(t):
 
 
 def main():
+    out_json = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] != "-" else None
+    quick = "quick" in sys.argv[3:]
     lib = ctypes.CDLL(sys.argv[1])
     lib.c2op_negative.argtypes = [ctypes.POINTER(DLTensor), ctypes.POINTER(DLTensor)]
     lib.c2op_negative.restype = ctypes.c_int
@@ -132,7 +136,7 @@ def main():
         rows.append(compare(f"negative {b}", 2 * b, reps,
                             lambda x=x, y=y: torch.neg(x, out=y), neg_call(dx, dy)))
         b *= 4
-    for side in (2048, 8192):
+    for side in () if quick else (2048, 8192):
         n = side * side
         xt = buf_x[:n].view(side, side).t()
         y = buf_y[:n].view(side, side)
@@ -140,7 +144,7 @@ def main():
         reps = 5 if n * 4 >= 64 << 20 else 50
         rows.append(compare(f"negative transposed {n * 4}", 8 * n, reps,
                             lambda xt=xt, y=y: torch.neg(xt, out=y), neg_call(dx, dy)))
-    for nbytes in (1 << 20, 64 << 20, 256 << 20):
+    for nbytes in () if quick else (1 << 20, 4 << 20, 64 << 20, 256 << 20):
         n = nbytes // 4
         a, bb, y = buf_x[:n], buf_x[n:2 * n], buf_y[:n]
         da, db, dy = dl(a), dl(bb), dl(y)
@@ -155,8 +159,8 @@ def main():
     torch.cuda.synchronize()
     same = torch.equal(ref.view(torch.int32), buf_y[:1 << 20].view(torch.int32))
     print("c2op and torch.neg agree bit for bit on 1 Mi floats:", same)
-    if len(sys.argv) > 2:
-        with open(sys.argv[2], "w") as f:
+    if out_json:
+        with open(out_json, "w") as f:
             json.dump({"device": torch.cuda.get_device_name(0), "torch": torch.__version__,
                        "rows": rows, "agree": same}, f, indent=1)
     return 0 if same else 1
