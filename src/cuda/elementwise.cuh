@@ -478,8 +478,13 @@ C2OP_UNROLL
  * The body has two phases, load and store, with a barrier between them:
  * on the GPU the entry runs both with __syncthreads; the host emulation
  * runs the load phase of every thread of the block, then the store phase. */
+#ifndef C2OP_CUDA_TILE_ROWS
+#define C2OP_CUDA_TILE_ROWS 8 /* rows of threads per tile (scripts/gpu-tune's rN) */
+#endif
 constexpr int kTile = 32;
-constexpr int kTileRows = 8;
+constexpr int kTileRows = C2OP_CUDA_TILE_ROWS;
+static_assert(kTileRows >= 1 && kTile % kTileRows == 0,
+              "C2OP_CUDA_TILE_ROWS must divide 32");
 
 struct TileArgs {
   int64_t n0, nb;           /* extents of dim 0 and of dim b */
@@ -524,11 +529,22 @@ template <int OP, typename L, int LANES> struct TileBody {
     *yo = yb;
   }
 
+  /* The first index along dim 0 and along dim b of tile `tile`, with 32-bit
+   * division (64-bit division costs the GPU dozens of instructions; the
+   * launcher keeps ntiles below 2^32). */
+  C2OP_HD void tile_origin(int64_t tile, int64_t *i0, int64_t *j0) const {
+    const uint32_t tl = (uint32_t)tile, n = (uint32_t)a.tiles0, q = tl / n;
+    *i0 = (int64_t)(tl - q * n) * kTile;
+    *j0 = (int64_t)q * kTile;
+  }
+
   /* Reads tile `tile` of batch `batch` of x into s. */
   C2OP_HD void read_tile(const Tid &t, int64_t tile, int64_t batch, Smem &s) const {
     int64_t xo, yo;
     batch_offsets(batch, &xo, &yo);
-    const int64_t i0 = (tile % a.tiles0) * kTile, j = (tile / a.tiles0) * kTile + t.tx;
+    int64_t i0, j;
+    tile_origin(tile, &i0, &j);
+    j += t.tx;
     if (j >= a.nb) return;
     const char *xb = x + xo + j * kElem;
     constexpr int kPer = kTile / kTileRows;
@@ -553,7 +569,9 @@ C2OP_UNROLL
   C2OP_HD void write_tile(const Tid &t, int64_t tile, int64_t batch, const Smem &s) const {
     int64_t xo, yo;
     batch_offsets(batch, &xo, &yo);
-    const int64_t i = (tile % a.tiles0) * kTile + t.tx, j0 = (tile / a.tiles0) * kTile;
+    int64_t i, j0;
+    tile_origin(tile, &i, &j0);
+    i += t.tx;
     if (i >= a.n0) return;
     char *yb = y + yo + i * kElem;
     constexpr int kPer = kTile / kTileRows;

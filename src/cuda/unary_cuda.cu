@@ -336,6 +336,8 @@ c2op_status launch_tile(const Exec &ex, const c2op__plan *p, const char *x, char
     a.nbatch *= p->shape[d];
     a.nbd++;
   }
+  if (a.ntiles > (int64_t)UINT32_MAX) /* 2^38 elements or more: not on today's GPUs */
+    return launch_strided<OP, L>(ex, p, x, y, (int32_t)(p->elem_size / sizeof(L)));
   const int64_t gx = a.ntiles < kMaxBlocks ? a.ntiles : kMaxBlocks;
   const int64_t gy = a.nbatch < kMaxGridY ? a.nbatch : kMaxGridY;
   return launch_tiled(ex, TileBody<OP, L, LANES>{x, y, a}, gx, gy, "tiled");
