@@ -40,9 +40,12 @@
 namespace c2op_cuda {
 
 /* Threads per block and 16-byte vectors per thread, overridable at build
- * time for tuning. Measured on an H100 (docs/gpu/): 256 x 2 beat 256 x 4,
- * 128 x 4 and 512 x 4 from 4 MiB up and matched 128 x 2; see
- * docs/PERFORMANCE.md. kThreads must be a power of two, at least 32. */
+ * time for tuning (scripts/gpu-tune). Measured on an H100 (docs/gpu/):
+ * 256 x 2 beat 256 x 4, 128 x 4 and 512 x 4 from 4 MiB up and matched
+ * 128 x 2; a later same-process sweep against torch.neg found 128 x 2,
+ * 256 x 1, 128 x 1 and 512 x 1 no better anywhere beyond the scatter
+ * between runs (docs/gpu/2026-11-27/tune.txt; docs/PERFORMANCE.md).
+ * kThreads must be a power of two, at least 32. */
 #ifndef C2OP_CUDA_THREADS
 #define C2OP_CUDA_THREADS 256
 #endif
