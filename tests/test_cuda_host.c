@@ -181,6 +181,21 @@ done:
   return kernel;
 }
 
+/* When `flip`, negates the stride of each dim but `keep` (one in five, dims
+ * longer than 1); then sizes l's buffer to what the strides reach, with
+ * 0-3 elements of slack before and 8 after, and points l at it. */
+static void flip_and_place(layout *l, size_t es, int32_t keep, int flip) {
+  int64_t lo = 0, hi = 0;
+  for (int32_t d = 0; d < l->ndim; d++) {
+    if (flip && d != keep && l->shape[d] > 1 && test_rand_range(&g_rng, 0, 4) == 0)
+      l->strides[d] = -l->strides[d];
+    int64_t reach = (l->shape[d] - 1) * l->strides[d];
+    if (reach < 0) lo += reach; else hi += reach;
+  }
+  l->byte_offset = (uint64_t)(-lo + test_rand_range(&g_rng, 0, 3)) * es;
+  l->buffer_bytes = (size_t)(hi - lo + 8) * es;
+}
+
 /* A 2..4-D layout over its own buffer whose innermost dim is contiguous,
  * the outer dims permuted and padded; for x also negative outer strides. */
 static layout padded_rows_layout(int32_t ndim, const int64_t *shape, size_t es, int for_x) {
@@ -203,15 +218,7 @@ static layout padded_rows_layout(int32_t ndim, const int64_t *shape, size_t es, 
     l.strides[d] = stride;
     stride *= shape[d] + test_rand_range(&g_rng, 0, 2);
   }
-  int64_t lo = 0, hi = 0;
-  for (int32_t d = 0; d < ndim; d++) {
-    if (for_x && d != ndim - 1 && shape[d] > 1 && test_rand_range(&g_rng, 0, 4) == 0)
-      l.strides[d] = -l.strides[d];
-    int64_t reach = (shape[d] - 1) * l.strides[d];
-    if (reach < 0) lo += reach; else hi += reach;
-  }
-  l.byte_offset = (uint64_t)(-lo + test_rand_range(&g_rng, 0, 3)) * es;
-  l.buffer_bytes = (size_t)(hi - lo + 8) * es;
+  flip_and_place(&l, es, ndim - 1, for_x);
   return l;
 }
 
@@ -499,15 +506,7 @@ static layout transposed_layout(int32_t ndim, const int64_t *shape, size_t es, i
     l.strides[order[k]] = stride;
     stride *= shape[order[k]] + (pad ? test_rand_range(&g_rng, 0, 3) : 0);
   }
-  int64_t lo = 0, hi = 0;
-  for (int32_t d = 0; d < ndim; d++) {
-    if (d != fast && shape[d] > 1 && test_rand_range(&g_rng, 0, 4) == 0)
-      l.strides[d] = -l.strides[d];
-    int64_t reach = (shape[d] - 1) * l.strides[d];
-    if (reach < 0) lo += reach; else hi += reach;
-  }
-  l.byte_offset = (uint64_t)(-lo + test_rand_range(&g_rng, 0, 3)) * es;
-  l.buffer_bytes = (size_t)(hi - lo + 8) * es;
+  flip_and_place(&l, es, fast, 1);
   return l;
 }
 

@@ -351,23 +351,31 @@ struct RowsArgs {
 /* Byte offsets in x and y of the first lane of row `r`: r split over dims
  * 1..ndim-1, innermost first. Two dims (the common case: one row stride)
  * need no division, which costs the GPU dozens of instructions. */
+/* Byte offsets in x and y of linear index r split over dims [d0, d1) of
+ * shape/xs/ys, innermost first (64-bit division). Shared by the rows and
+ * tiled kernels. */
+C2OP_HD void split_offsets(int64_t r, const int64_t *shape, const int64_t *xs, const int64_t *ys,
+                           int32_t d0, int32_t d1, int64_t *xo, int64_t *yo) {
+  int64_t x = 0, y = 0;
+  for (int32_t d = d0; d < d1; d++) {
+    const int64_t n = shape[d];
+    const int64_t q = r / n;
+    const int64_t idx = r - q * n;
+    r = q;
+    x += idx * xs[d];
+    y += idx * ys[d];
+  }
+  *xo = x;
+  *yo = y;
+}
+
 C2OP_HD void row_offsets(const RowsArgs &a, int64_t r, int64_t *xo, int64_t *yo) {
   if (a.ndim == 2) {
     *xo = r * a.xs[1];
     *yo = r * a.ys[1];
     return;
   }
-  int64_t x = 0, y = 0;
-  for (int32_t d = 1; d < a.ndim; d++) {
-    const int64_t n = a.shape[d];
-    const int64_t q = r / n;
-    const int64_t idx = r - q * n;
-    r = q;
-    x += idx * a.xs[d];
-    y += idx * a.ys[d];
-  }
-  *xo = x;
-  *yo = y;
+  split_offsets(r, a.shape, a.xs, a.ys, 1, a.ndim, xo, yo);
 }
 
 /* The launch shape of the rows kernel for rows of `row_lanes` lanes of
@@ -519,17 +527,7 @@ template <int OP, typename L, int LANES> struct TileBody {
 
   /* Byte offsets in x and y of batch `b`. */
   C2OP_HD void batch_offsets(int64_t b, int64_t *xo, int64_t *yo) const {
-    int64_t xb = 0, yb = 0;
-    for (int32_t d = 0; d < a.nbd; d++) {
-      const int64_t n = a.bshape[d];
-      const int64_t q = b / n;
-      const int64_t idx = b - q * n;
-      b = q;
-      xb += idx * a.bxs[d];
-      yb += idx * a.bys[d];
-    }
-    *xo = xb;
-    *yo = yb;
+    split_offsets(b, a.bshape, a.bxs, a.bys, 0, a.nbd, xo, yo);
   }
 
   /* The first index along dim 0 and along dim b of tile `tile`, with 32-bit

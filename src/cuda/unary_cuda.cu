@@ -46,7 +46,8 @@ using namespace c2op_cuda;
 
 namespace {
 
-template <typename K> __global__ void kernel_entry(K k) {
+/* The calling GPU thread's coordinates. */
+__device__ Tid this_thread() {
   Tid t;
   t.bx = blockIdx.x;
   t.by = blockIdx.y;
@@ -56,22 +57,16 @@ template <typename K> __global__ void kernel_entry(K k) {
   t.ty = (int32_t)threadIdx.y;
   t.bdx = (int32_t)blockDim.x;
   t.bdy = (int32_t)blockDim.y;
-  k(t);
+  return t;
 }
+
+template <typename K> __global__ void kernel_entry(K k) { k(this_thread()); }
 
 /* The tiled kernel: both phases of every tile of the block's share, with a
  * barrier after each (the body writes and reads the shared tile). */
 template <typename K> __global__ void tiled_entry(K k) {
   __shared__ typename K::Smem s;
-  Tid t;
-  t.bx = blockIdx.x;
-  t.by = blockIdx.y;
-  t.gx = gridDim.x;
-  t.gy = gridDim.y;
-  t.tx = (int32_t)threadIdx.x;
-  t.ty = (int32_t)threadIdx.y;
-  t.bdx = (int32_t)blockDim.x;
-  t.bdy = (int32_t)blockDim.y;
+  const Tid t = this_thread();
   for (int64_t tile = t.bx; tile < k.a.ntiles; tile += t.gx)
     for (int64_t b = t.by; b < k.a.nbatch; b += t.gy) {
       k.read_tile(t, tile, b, s);
