@@ -141,6 +141,12 @@ static void strided_layouts_match_cpu(void) {
     layout lx = {2, {37, 53}, {1, 37}, 1, 0, (size_t)(37 * 53) * es};
     layout ly = {2, {37, 53}, {0}, 0, 0, (size_t)(37 * 53) * es};
     compare_layouts("x transposed", c2op_negative_ex, negative_dtypes[d], &lx, &ly, 0, NULL);
+    compare_layouts("x transposed copy", c2op_negate_gradient_ex, negative_dtypes[d], &lx, &ly, 0,
+                    NULL);
+    /* 5 batches of transposed 37x53 matrices (the tiled kernel's grid y) */
+    layout lb = {3, {5, 37, 53}, {37 * 53, 1, 37}, 1, 0, (size_t)(5 * 37 * 53) * es};
+    layout lbc = {3, {5, 37, 53}, {0}, 0, 0, (size_t)(5 * 37 * 53) * es};
+    compare_layouts("batched transposes", c2op_negative_ex, negative_dtypes[d], &lb, &lbc, 0, NULL);
     /* both transposed the same way: one dense run after merging */
     layout lyt = lx;
     compare_layouts("both transposed", c2op_negative_ex, negative_dtypes[d], &lx, &lyt, 0, NULL);
