@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <type_traits>
+
 extern "C" {
 #include "core/context.h"
 #include "core/error.h"
@@ -127,31 +129,44 @@ void note(const Exec &ex, const char *name) {
   }
 }
 
+/* The result of a launch just made: CUDA's launch error, if any, named. */
+c2op_status launch_result(const char *name) {
+  const cudaError_t e = cudaGetLastError();
+  if (e == cudaSuccess) return C2OP_OK;
+  char what[64];
+  snprintf(what, sizeof what, "launching the %s kernel", name);
+  return cuda_error(e, what);
+}
+
+/* Host emulation: f(t) for every thread of block (t.bx, t.by). */
+template <typename F> void each_thread(Tid &t, F &&f) {
+  for (t.ty = 0; t.ty < t.bdy; t.ty++)
+    for (t.tx = 0; t.tx < t.bdx; t.tx++) f(t);
+}
+
+/* A host grid of gx x gy blocks of bdx x bdy threads, block index unset. */
+Tid host_grid(int64_t gx, int64_t gy, int32_t bdx, int32_t bdy) {
+  Tid t;
+  t.gx = gx;
+  t.gy = gy;
+  t.bdx = bdx;
+  t.bdy = bdy;
+  return t;
+}
+
 template <typename K>
 c2op_status launch(const Exec &ex, const K &k, int64_t gx, int64_t gy, int32_t bdx, int32_t bdy,
                    const char *name) {
   if (ex.host) {
     note(ex, name);
-    Tid t;
-    t.gx = gx;
-    t.gy = gy;
-    t.bdx = bdx;
-    t.bdy = bdy;
+    Tid t = host_grid(gx, gy, bdx, bdy);
     for (t.by = 0; t.by < gy; t.by++)
-      for (t.bx = 0; t.bx < gx; t.bx++)
-        for (t.ty = 0; t.ty < bdy; t.ty++)
-          for (t.tx = 0; t.tx < bdx; t.tx++) k(t);
+      for (t.bx = 0; t.bx < gx; t.bx++) each_thread(t, k);
     return C2OP_OK;
   }
   kernel_entry<K><<<dim3((unsigned)gx, (unsigned)gy), dim3((unsigned)bdx, (unsigned)bdy), 0,
                     ex.stream>>>(k);
-  cudaError_t e = cudaGetLastError();
-  if (e != cudaSuccess) {
-    char what[64];
-    snprintf(what, sizeof what, "launching the %s kernel", name);
-    return cuda_error(e, what);
-  }
-  return C2OP_OK;
+  return launch_result(name);
 }
 
 /* Launches a tiled body (TileBody): on the host, each block's tiles in
@@ -162,32 +177,20 @@ c2op_status launch_tiled(const Exec &ex, const K &k, int64_t gx, int64_t gy, con
     note(ex, name);
     typename K::Smem *s = static_cast<typename K::Smem *>(malloc(sizeof(typename K::Smem)));
     C2OP_RETURN_IF(!s, C2OP_ERR_OUT_OF_MEMORY, "emulated %s kernel: out of memory", name);
-    Tid t;
-    t.gx = gx;
-    t.gy = gy;
-    t.bdx = kTile;
-    t.bdy = kTileRows;
+    Tid t = host_grid(gx, gy, kTile, kTileRows);
     for (t.by = 0; t.by < gy; t.by++)
       for (t.bx = 0; t.bx < gx; t.bx++)
         for (int64_t tile = t.bx; tile < k.a.ntiles; tile += gx)
           for (int64_t b = t.by; b < k.a.nbatch; b += gy) {
             memset(s, 0xA5, sizeof *s); /* stale tile contents must not leak */
-            for (t.ty = 0; t.ty < kTileRows; t.ty++)
-              for (t.tx = 0; t.tx < kTile; t.tx++) k.read_tile(t, tile, b, *s);
-            for (t.ty = 0; t.ty < kTileRows; t.ty++)
-              for (t.tx = 0; t.tx < kTile; t.tx++) k.write_tile(t, tile, b, *s);
+            each_thread(t, [&](const Tid &u) { k.read_tile(u, tile, b, *s); });
+            each_thread(t, [&](const Tid &u) { k.write_tile(u, tile, b, *s); });
           }
     free(s);
     return C2OP_OK;
   }
   tiled_entry<K><<<dim3((unsigned)gx, (unsigned)gy), dim3(kTile, kTileRows), 0, ex.stream>>>(k);
-  cudaError_t e = cudaGetLastError();
-  if (e != cudaSuccess) {
-    char what[64];
-    snprintf(what, sizeof what, "launching the %s kernel", name);
-    return cuda_error(e, what);
-  }
-  return C2OP_OK;
+  return launch_result(name);
 }
 
 c2op_status copy_dense(const Exec &ex, char *y, const char *x, size_t bytes) {
@@ -231,6 +234,14 @@ c2op_status scratch_free(const Exec &ex, void *p) {
   return C2OP_OK;
 }
 
+/* Whether x, y and every byte stride of the plan are multiples of `lane`. */
+bool lanes_aligned(const c2op__plan *p, const char *x, const char *y, size_t lane) {
+  uintptr_t bits = (uintptr_t)x | (uintptr_t)y;
+  const int64_t e = (int64_t)p->elem_size;
+  for (int32_t d = 0; d < p->ndim; d++) bits |= (uintptr_t)(p->xs[d] * e) | (uintptr_t)(p->ys[d] * e);
+  return (bits & (lane - 1)) == 0;
+}
+
 template <int OP, typename L>
 c2op_status launch_strided(const Exec &ex, const c2op__plan *p, const char *x, char *y,
                            int32_t lanes) {
@@ -240,16 +251,14 @@ c2op_status launch_strided(const Exec &ex, const c2op__plan *p, const char *x, c
   a.lanes = lanes;
   a.numel = p->numel;
   const int64_t e = (int64_t)p->elem_size;
-  uintptr_t bits = (uintptr_t)x | (uintptr_t)y;
   for (int32_t d = 0; d < p->ndim; d++) {
     a.shape[d] = p->shape[d];
     a.xs[d] = p->xs[d] * e;
     a.ys[d] = p->ys[d] * e;
-    bits |= (uintptr_t)a.xs[d] | (uintptr_t)a.ys[d];
   }
   int64_t blocks = (p->numel + kThreads - 1) / kThreads;
   if (blocks > kMaxBlocks) blocks = kMaxBlocks;
-  const bool aligned = (bits & (sizeof(L) - 1)) == 0;
+  const bool aligned = lanes_aligned(p, x, y, sizeof(L));
   const bool small = p->numel <= (int64_t)UINT32_MAX;
   if (aligned && small)
     return launch(ex, StridedBody<OP, L, false, uint32_t>{x, y, a}, blocks, 1, kThreads, 1,
@@ -302,13 +311,10 @@ int32_t tile_dim(const c2op__plan *p, const char *x, const char *y, size_t lane)
   if (p->ndim < 2 || p->ys[0] != 1 || p->xs[0] == 1 || p->shape[0] < kTileMinExtent) return 0;
   const size_t lanes = p->elem_size / lane;
   if (lanes != 1 && lanes != 2) return 0;
-  uintptr_t bits = (uintptr_t)x | (uintptr_t)y;
   int32_t b = 0;
-  for (int32_t d = 0; d < p->ndim; d++) {
-    bits |= (uintptr_t)(p->xs[d] * (int64_t)p->elem_size) | (uintptr_t)(p->ys[d] * (int64_t)p->elem_size);
-    if (d > 0 && b == 0 && p->xs[d] == 1 && p->shape[d] >= kTileMinExtent) b = d;
-  }
-  return (bits & (lane - 1)) == 0 ? b : 0;
+  for (int32_t d = 1; d < p->ndim && b == 0; d++)
+    if (p->xs[d] == 1 && p->shape[d] >= kTileMinExtent) b = d;
+  return b != 0 && lanes_aligned(p, x, y, lane) ? b : 0;
 }
 
 template <int OP, typename L, int LANES>
@@ -338,6 +344,27 @@ c2op_status launch_tile(const Exec &ex, const c2op__plan *p, const char *x, char
   return launch_tiled(ex, TileBody<OP, L, LANES>{x, y, a}, gx, gy, "tiled");
 }
 
+/* A dense run of `total` lanes of `lane` bytes starting at `start`, as the
+ * vector kernels take it: head lanes up to the first 16-byte boundary,
+ * nvec vectors, tail lanes, and the blocks of kThreads x kVecPerThread
+ * vectors that cover it. */
+struct DenseSplit {
+  int64_t head, nvec, tail, blocks;
+};
+
+DenseSplit dense_split(uintptr_t start, int64_t total, size_t lane) {
+  DenseSplit d;
+  d.head = (int64_t)(((16 - (start & 15)) & 15) / lane);
+  if (d.head > total) d.head = total;
+  const int64_t per_vec = (int64_t)(16 / lane);
+  d.nvec = (total - d.head) / per_vec;
+  d.tail = total - d.head - d.nvec * per_vec;
+  const int64_t per_block = (int64_t)kThreads * kVecPerThread;
+  d.blocks = (d.nvec + per_block - 1) / per_block;
+  if (d.blocks < 1) d.blocks = 1;
+  return d;
+}
+
 template <int OP, typename L>
 c2op_status launch_plan(const Exec &ex, const c2op__plan *p, const char *x, char *y) {
   const int32_t lanes = (int32_t)(p->elem_size / sizeof(L));
@@ -354,16 +381,37 @@ c2op_status launch_plan(const Exec &ex, const c2op__plan *p, const char *x, char
                         : launch_tile<OP, L, 2>(ex, p, x, y, b);
     return launch_strided<OP, L>(ex, p, x, y, lanes);
   }
-  const int64_t total = p->numel * lanes; /* lanes of type L */
-  int64_t head = (int64_t)(((16 - (xa & 15)) & 15) / sizeof(L));
-  if (head > total) head = total;
-  const int64_t per_vec = (int64_t)(16 / sizeof(L));
-  const int64_t nvec = (total - head) / per_vec;
-  const int64_t tail = total - head - nvec * per_vec;
-  int64_t blocks = (nvec + (int64_t)kThreads * kVecPerThread - 1) / ((int64_t)kThreads * kVecPerThread);
-  if (blocks < 1) blocks = 1;
-  if (blocks > INT32_MAX) return launch_strided<OP, L>(ex, p, x, y, lanes);
-  return launch(ex, VecBody<OP, L>{x, y, head, nvec, tail}, blocks, 1, kThreads, 1, "vector");
+  const DenseSplit d = dense_split(xa, p->numel * lanes, sizeof(L));
+  if (d.blocks > INT32_MAX) return launch_strided<OP, L>(ex, p, x, y, lanes);
+  return launch(ex, VecBody<OP, L>{x, y, d.head, d.nvec, d.tail}, d.blocks, 1, kThreads, 1,
+                "vector");
+}
+
+template <int OP> using OpTag = std::integral_constant<int, OP>;
+
+/* Calls f(OpTag<OP>{}, L{}) for the op and lane type that (op, lane_bytes)
+ * name among those the kernels are built for (copies aside); returns
+ * whether there was one. */
+template <typename F> bool with_kernel_types(c2op__unary_op op, size_t lane_bytes, F &&f) {
+  if (lane_bytes > 8) return false;
+  switch ((int)op * 16 + (int)lane_bytes) {
+  case C2OP__UNARY_NEG_INT * 16 + 1: f(OpTag<C2OP__UNARY_NEG_INT>{}, uint8_t{}); return true;
+  case C2OP__UNARY_NEG_INT * 16 + 2: f(OpTag<C2OP__UNARY_NEG_INT>{}, uint16_t{}); return true;
+  case C2OP__UNARY_NEG_INT * 16 + 4: f(OpTag<C2OP__UNARY_NEG_INT>{}, uint32_t{}); return true;
+  case C2OP__UNARY_NEG_INT * 16 + 8: f(OpTag<C2OP__UNARY_NEG_INT>{}, uint64_t{}); return true;
+  case C2OP__UNARY_NEG_FLOAT * 16 + 2: f(OpTag<C2OP__UNARY_NEG_FLOAT>{}, uint16_t{}); return true;
+  case C2OP__UNARY_NEG_FLOAT * 16 + 4: f(OpTag<C2OP__UNARY_NEG_FLOAT>{}, uint32_t{}); return true;
+  case C2OP__UNARY_NEG_FLOAT * 16 + 8: f(OpTag<C2OP__UNARY_NEG_FLOAT>{}, uint64_t{}); return true;
+  case C2OP__UNARY_ADD_INT * 16 + 1: f(OpTag<C2OP__UNARY_ADD_INT>{}, uint8_t{}); return true;
+  case C2OP__UNARY_ADD_INT * 16 + 2: f(OpTag<C2OP__UNARY_ADD_INT>{}, uint16_t{}); return true;
+  case C2OP__UNARY_ADD_INT * 16 + 4: f(OpTag<C2OP__UNARY_ADD_INT>{}, uint32_t{}); return true;
+  case C2OP__UNARY_ADD_INT * 16 + 8: f(OpTag<C2OP__UNARY_ADD_INT>{}, uint64_t{}); return true;
+  case C2OP__UNARY_ADD_FLOAT * 16 + 4: f(OpTag<C2OP__UNARY_ADD_FLOAT>{}, uint32_t{}); return true;
+  case C2OP__UNARY_ADD_FLOAT * 16 + 8: f(OpTag<C2OP__UNARY_ADD_FLOAT>{}, uint64_t{}); return true;
+  case C2OP__UNARY_ADD_HALF * 16 + 2: f(OpTag<C2OP__UNARY_ADD_HALF>{}, uint16_t{}); return true;
+  case C2OP__UNARY_ADD_BFLOAT * 16 + 2: f(OpTag<C2OP__UNARY_ADD_BFLOAT>{}, uint16_t{}); return true;
+  default: return false;
+  }
 }
 
 /* Picks the lane type: for a copy the widest that divides the element. */
@@ -378,48 +426,11 @@ c2op_status run_plan(const Exec &ex, const c2op__plan *p, const char *x, char *y
     if (e % 2 == 0) return launch_plan<C2OP__UNARY_COPY, uint16_t>(ex, p, x, y);
     return launch_plan<C2OP__UNARY_COPY, uint8_t>(ex, p, x, y);
   }
-  switch (op) {
-  case C2OP__UNARY_NEG_INT:
-    switch (lane_bytes) {
-    case 1: return launch_plan<C2OP__UNARY_NEG_INT, uint8_t>(ex, p, x, y);
-    case 2: return launch_plan<C2OP__UNARY_NEG_INT, uint16_t>(ex, p, x, y);
-    case 4: return launch_plan<C2OP__UNARY_NEG_INT, uint32_t>(ex, p, x, y);
-    case 8: return launch_plan<C2OP__UNARY_NEG_INT, uint64_t>(ex, p, x, y);
-    default: break;
-    }
-    break;
-  case C2OP__UNARY_NEG_FLOAT:
-    switch (lane_bytes) {
-    case 2: return launch_plan<C2OP__UNARY_NEG_FLOAT, uint16_t>(ex, p, x, y);
-    case 4: return launch_plan<C2OP__UNARY_NEG_FLOAT, uint32_t>(ex, p, x, y);
-    case 8: return launch_plan<C2OP__UNARY_NEG_FLOAT, uint64_t>(ex, p, x, y);
-    default: break;
-    }
-    break;
-  case C2OP__UNARY_ADD_INT:
-    switch (lane_bytes) {
-    case 1: return launch_plan<C2OP__UNARY_ADD_INT, uint8_t>(ex, p, x, y);
-    case 2: return launch_plan<C2OP__UNARY_ADD_INT, uint16_t>(ex, p, x, y);
-    case 4: return launch_plan<C2OP__UNARY_ADD_INT, uint32_t>(ex, p, x, y);
-    case 8: return launch_plan<C2OP__UNARY_ADD_INT, uint64_t>(ex, p, x, y);
-    default: break;
-    }
-    break;
-  case C2OP__UNARY_ADD_FLOAT:
-    switch (lane_bytes) {
-    case 4: return launch_plan<C2OP__UNARY_ADD_FLOAT, uint32_t>(ex, p, x, y);
-    case 8: return launch_plan<C2OP__UNARY_ADD_FLOAT, uint64_t>(ex, p, x, y);
-    default: break;
-    }
-    break;
-  case C2OP__UNARY_ADD_HALF:
-    if (lane_bytes == 2) return launch_plan<C2OP__UNARY_ADD_HALF, uint16_t>(ex, p, x, y);
-    break;
-  case C2OP__UNARY_ADD_BFLOAT:
-    if (lane_bytes == 2) return launch_plan<C2OP__UNARY_ADD_BFLOAT, uint16_t>(ex, p, x, y);
-    break;
-  default: break;
-  }
+  c2op_status st = C2OP_OK;
+  if (with_kernel_types(op, lane_bytes, [&](auto opc, auto lane) {
+        st = launch_plan<decltype(opc)::value, decltype(lane)>(ex, p, x, y);
+      }))
+    return st;
   return c2op__error(C2OP_ERR_INTERNAL, "no CUDA kernel for op %d with %zu-byte lanes", (int)op,
                      lane_bytes);
 }
@@ -454,43 +465,21 @@ int add2_dense(const Exec &ex, const c2op__plan *pa, const c2op__plan *pb, c2op_
   if (!dense(pa) || !dense(pb) || pa->y != pb->y || (a & 15) != (y & 15) ||
       (b & 15) != (y & 15) || (y & (sizeof(L) - 1)) != 0)
     return 0;
-  const int64_t total = pa->numel * (int64_t)(pa->elem_size / sizeof(L));
-  int64_t head = (int64_t)(((16 - (y & 15)) & 15) / sizeof(L));
-  if (head > total) head = total;
-  const int64_t per_vec = (int64_t)(16 / sizeof(L));
-  const int64_t nvec = (total - head) / per_vec;
-  const int64_t tail = total - head - nvec * per_vec;
-  int64_t blocks = (nvec + (int64_t)kThreads * kVecPerThread - 1) / ((int64_t)kThreads * kVecPerThread);
-  if (blocks < 1) blocks = 1;
-  if (blocks > INT32_MAX) return 0;
-  *st = launch(ex, Add2Body<OP, L>{pa->x, pb->x, pa->y, head, nvec, tail}, blocks, 1, kThreads, 1,
-               "add2");
+  const DenseSplit d = dense_split(y, pa->numel * (int64_t)(pa->elem_size / sizeof(L)), sizeof(L));
+  if (d.blocks > INT32_MAX) return 0;
+  *st = launch(ex, Add2Body<OP, L>{pa->x, pb->x, pa->y, d.head, d.nvec, d.tail}, d.blocks, 1,
+               kThreads, 1, "add2");
   return 1;
 }
 
 int add2(const Exec &ex, const c2op__plan *pa, const c2op__plan *pb, c2op__unary_op add,
          size_t lane_bytes, c2op_status *st) {
-  switch (add) {
-  case C2OP__UNARY_ADD_INT:
-    switch (lane_bytes) {
-    case 1: return add2_dense<C2OP__UNARY_ADD_INT, uint8_t>(ex, pa, pb, st);
-    case 2: return add2_dense<C2OP__UNARY_ADD_INT, uint16_t>(ex, pa, pb, st);
-    case 4: return add2_dense<C2OP__UNARY_ADD_INT, uint32_t>(ex, pa, pb, st);
-    case 8: return add2_dense<C2OP__UNARY_ADD_INT, uint64_t>(ex, pa, pb, st);
-    default: return 0;
-    }
-  case C2OP__UNARY_ADD_FLOAT:
-    switch (lane_bytes) {
-    case 4: return add2_dense<C2OP__UNARY_ADD_FLOAT, uint32_t>(ex, pa, pb, st);
-    case 8: return add2_dense<C2OP__UNARY_ADD_FLOAT, uint64_t>(ex, pa, pb, st);
-    default: return 0;
-    }
-  case C2OP__UNARY_ADD_HALF:
-    return lane_bytes == 2 ? add2_dense<C2OP__UNARY_ADD_HALF, uint16_t>(ex, pa, pb, st) : 0;
-  case C2OP__UNARY_ADD_BFLOAT:
-    return lane_bytes == 2 ? add2_dense<C2OP__UNARY_ADD_BFLOAT, uint16_t>(ex, pa, pb, st) : 0;
-  default: return 0;
-  }
+  int done = 0;
+  with_kernel_types(add, lane_bytes, [&](auto opc, auto lane) {
+    if constexpr (kReadsY<decltype(opc)::value>)
+      done = add2_dense<decltype(opc)::value, decltype(lane)>(ex, pa, pb, st);
+  });
+  return done;
 }
 
 /* Sum straight into y, when no input overlaps y except inputs[0] being
