@@ -88,8 +88,9 @@ def main():
         outs = (ctypes.POINTER(DLTensor) * 1)(ctypes.pointer(dy))
         return lambda: checked(sum_kernel(None, 2, ins, 1, outs))
 
-    clock_hz = torch.cuda.get_device_properties(0).clock_rate * 1e3 if hasattr(
-        torch.cuda.get_device_properties(0), "clock_rate") else 1.98e9
+    # SM clock for the spin kernel's length (kHz when PyTorch reports it).
+    clock_khz = getattr(torch.cuda.get_device_properties(0), "clock_rate", 0)
+    clock_hz = clock_khz * 1e3 if clock_khz else 1.98e9
 
     def batch_seconds(call, reps, hold):
         s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
