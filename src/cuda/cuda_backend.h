@@ -54,7 +54,8 @@ c2op_status c2op__cuda_memcpy_sync(int32_t device_id, void *dst, const void *src
  * planning and kernel bodies run on the host over host memory: every block
  * and thread of each launch in turn, malloc and memcpy standing in for the
  * stream-ordered CUDA calls. `*kernel` (when not NULL) receives the name of
- * the last kernel run: "vector", "rows", "tiled", "strided",
+ * the last kernel run: "vector" ("vector32" when its indices are 32-bit:
+ * C2OP_CUDA_INDEX32=1), "rows", "tiled", "strided",
  * "strided-bytewise", "memcpy" or "none" (Sum also "add2"). */
 c2op_status c2op__cuda_emulate_unary(const c2op__plan *plan, c2op__unary_op op,
                                      size_t lane_bytes, const char **kernel);

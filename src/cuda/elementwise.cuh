@@ -199,22 +199,25 @@ template <int OP, typename L, bool BYTEWISE> C2OP_HD void lane_op(const char *xp
 
 /* One thread's share of a run of 16-byte vectors: vectors base, base +
  * stride, ... (kVecPerThread of them, those below nvec), all loaded before
- * any is stored. Shared by the dense and the rows kernels. */
-template <int OP, typename L>
-C2OP_HD void vec_block(const char *xv, char *yv, int64_t base, int64_t stride, int64_t nvec) {
+ * any is stored. Shared by the dense and the rows kernels. I is the type of
+ * the vector index: int64_t, or uint32_t where the caller has checked that
+ * every index it forms fits (then the index math is 32-bit, and the byte
+ * offset one widening multiply). */
+template <int OP, typename L, typename I = int64_t>
+C2OP_HD void vec_block(const char *xv, char *yv, I base, I stride, I nvec) {
   uint4 v[kVecPerThread] = {}, w[kVecPerThread] = {};
 C2OP_UNROLL
   for (int k = 0; k < kVecPerThread; k++) {
-    const int64_t i = base + (int64_t)k * stride;
+    const I i = base + (I)k * stride;
     if (i < nvec) {
-      v[k] = load<uint4>(xv + i * 16);
-      w[k] = kReadsY<OP> ? load<uint4>(yv + i * 16) : v[k];
+      v[k] = load<uint4>(xv + (uint64_t)i * 16);
+      w[k] = kReadsY<OP> ? load<uint4>(yv + (uint64_t)i * 16) : v[k];
     }
   }
 C2OP_UNROLL
   for (int k = 0; k < kVecPerThread; k++) {
-    const int64_t i = base + (int64_t)k * stride;
-    if (i < nvec) store<uint4>(yv + i * 16, apply_vec<OP, L>(v[k], w[k]));
+    const I i = base + (I)k * stride;
+    if (i < nvec) store<uint4>(yv + (uint64_t)i * 16, apply_vec<OP, L>(v[k], w[k]));
   }
 }
 
@@ -223,8 +226,9 @@ C2OP_UNROLL
  * lanes. Each thread loads its kVecPerThread vectors before storing any;
  * thread 0 of block 0 also does the head and the tail. In place (x == y) is
  * fine: each address is read and written by one thread, read first. 1-D
- * grid. */
-template <int OP, typename L> struct VecBody {
+ * grid. I: the vector index type (vec_block); uint32_t only when the grid
+ * times kThreads x kVecPerThread is at most 2^32 (index32_fits). */
+template <int OP, typename L, typename I = int64_t> struct VecBody {
   const char *x;
   char *y;
   int64_t head, nvec, tail;
@@ -233,8 +237,8 @@ template <int OP, typename L> struct VecBody {
     const int64_t sz = (int64_t)sizeof(L);
     const char *xv = x + head * sz;
     char *yv = y + head * sz;
-    const int64_t base = t.bx * t.bdx * kVecPerThread + t.tx;
-    vec_block<OP, L>(xv, yv, base, t.bdx, nvec);
+    const I base = (I)t.bx * (I)(t.bdx * kVecPerThread) + (I)t.tx;
+    vec_block<OP, L, I>(xv, yv, base, (I)t.bdx, (I)nvec);
     if (t.bx == 0 && t.tx == 0) {
       for (int64_t i = 0; i < head; i++) lane_op<OP, L, false>(x + i * sz, y + i * sz);
       const int64_t t0 = head + nvec * (int64_t)(16 / sizeof(L));
@@ -420,7 +424,7 @@ template <int OP, typename L> struct RowsBody {
     const char *xv = xr + head * sz;
     char *yv = yr + head * sz;
     const int64_t base = c * t.bdx * kVecPerThread + t.tx;
-    vec_block<OP, L>(xv, yv, base, t.bdx, nvec);
+    vec_block<OP, L>(xv, yv, base, (int64_t)t.bdx, nvec);
     if (c == 0) {
       if (t.tx < head) lane_op<OP, L, false>(xr + t.tx * sz, yr + t.tx * sz);
       if (t.tx < tail) {

@@ -365,6 +365,28 @@ DenseSplit dense_split(uintptr_t start, int64_t total, size_t lane) {
   return d;
 }
 
+/* Whether every vector index the dense kernel forms over d's grid (below
+ * blocks x kThreads x kVecPerThread) fits 32 bits. */
+bool index32_fits(const DenseSplit &d) {
+  return d.blocks * (int64_t)kThreads * kVecPerThread <= ((int64_t)1 << 32);
+}
+
+/* Whether the dense kernel uses 32-bit vector indices where they fit
+ * (index32_fits): C2OP_CUDA_INDEX32=1 or 0 in the environment, read once;
+ * unset, the build's default, C2OP_CUDA_INDEX32 (0: 64-bit). An experiment
+ * for the H100's last percent against torch.neg, whose kernel indexes in
+ * 32 bits; not measured yet (scripts/gpu-tune: shapes ending in "i"). */
+#ifndef C2OP_CUDA_INDEX32
+#define C2OP_CUDA_INDEX32 0
+#endif
+bool index32_enabled() {
+  static const bool on = [] {
+    const char *e = getenv("C2OP_CUDA_INDEX32");
+    return e && *e ? strcmp(e, "1") == 0 : C2OP_CUDA_INDEX32 != 0;
+  }();
+  return on;
+}
+
 template <int OP, typename L>
 c2op_status launch_plan(const Exec &ex, const c2op__plan *p, const char *x, char *y) {
   const int32_t lanes = (int32_t)(p->elem_size / sizeof(L));
@@ -383,6 +405,9 @@ c2op_status launch_plan(const Exec &ex, const c2op__plan *p, const char *x, char
   }
   const DenseSplit d = dense_split(xa, p->numel * lanes, sizeof(L));
   if (d.blocks > INT32_MAX) return launch_strided<OP, L>(ex, p, x, y, lanes);
+  if (index32_enabled() && index32_fits(d))
+    return launch(ex, VecBody<OP, L, uint32_t>{x, y, d.head, d.nvec, d.tail}, d.blocks, 1,
+                  kThreads, 1, "vector32");
   return launch(ex, VecBody<OP, L>{x, y, d.head, d.nvec, d.tail}, d.blocks, 1, kThreads, 1,
                 "vector");
 }
