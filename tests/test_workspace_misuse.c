@@ -124,6 +124,19 @@ static void feeds_the_workspace_cannot_hold_are_refused(void) {
     CHECK_STATUS(c2op_workspace_feed_on(ws, "y", &t, &cuda_neg), C2OP_ERR_INVALID_ARGUMENT);
     CHECK_CONTAINS(c2op_last_error(), "device: device_id -1 is negative");
   }
+  /* A zero dim makes an empty tensor however large the others are (as
+   * c2op_negative takes it), not an overflow. */
+  int64_t empty_shape[3] = {(int64_t)1 << 62, (int64_t)1 << 62, 0};
+  DLTensor empty = fu_view(x, fu_f32, 3, empty_shape, NULL);
+  CHECK_OK(c2op_negative(&empty, &empty));
+  CHECK_OK(c2op_workspace_feed(ws, "empty", &empty));
+  const DLTensor *got_empty = NULL;
+  if (c2op_workspace_fetch(ws, "empty", &got_empty) == C2OP_OK && got_empty) {
+    CHECK_EQ_INT(got_empty->ndim, 3);
+    CHECK_EQ_INT(got_empty->shape[2], 0);
+    CHECK(got_empty->shape[0] == ((int64_t)1 << 62));
+  }
+  CHECK_OK(c2op_workspace_remove(ws, "empty"));
   /* A CPU option is the default. */
   c2op_device_option cpu = {C2OP_DEVICE_CPU, 0};
   FU_CHECK_UNCHANGED(ws, snap);
@@ -400,13 +413,18 @@ static void inferred_outputs_that_cannot_exist_are_refused(void) {
        "blob 'o': byte size overflows"},
       {{kDLInt, 4, 1}, 1, {8}, C2OP_ERR_UNSUPPORTED_DTYPE,
        "blob 'o': dtype elements are not a whole number of bytes"},
+      /* A user's inference may give any ndim; a blob holds 0 to 32 dims. */
+      {{kDLFloat, 32, 1}, C2OP_MAX_NDIM + 8, {1, 1, 1}, C2OP_ERR_SCHEMA_VIOLATION,
+       "TestBadInfer: shape inference gave output 0 'o' ndim 40 (0 to 32 allowed)"},
+      {{kDLFloat, 32, 1}, -1, {1, 1, 1}, C2OP_ERR_SCHEMA_VIOLATION,
+       "TestBadInfer: shape inference gave output 0 'o' ndim -1 (0 to 32 allowed)"},
   };
   const int calls = bad_calls;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     memset(&g_bad_type, 0, sizeof g_bad_type);
     g_bad_type.dtype = cases[i].dtype;
     g_bad_type.ndim = cases[i].ndim;
-    for (int d = 0; d < cases[i].ndim; d++) g_bad_type.shape[d] = cases[i].shape[d];
+    for (int d = 0; d < cases[i].ndim && d < 3; d++) g_bad_type.shape[d] = cases[i].shape[d];
     fu_snapshot snap = fu_snapshot_take(ws);
     CHECK_STATUS(c2op_workspace_run_op(ws, NULL, def), cases[i].status);
     CHECK_CONTAINS(c2op_last_error(), cases[i].message);

@@ -125,13 +125,20 @@ static void insert_blob(c2op_workspace *ws, blob *b) {
 /* A new blob record with an uninitialised buffer for `type`. */
 static c2op_status blob_new(const char *name, const c2op_tensor_type *type, DLDevice device,
                             blob **out) {
-  int64_t numel = 1;
+  C2OP_RETURN_IF(type->ndim < 0 || type->ndim > C2OP_MAX_NDIM, C2OP_ERR_INVALID_ARGUMENT,
+                 "blob '%s': ndim %d is outside 0..%d", name, (int)type->ndim, C2OP_MAX_NDIM);
+  /* A zero dim makes the count 0 whatever the others are (as the ops'
+   * own checks say): look for one before multiplying. */
+  int has_zero = 0;
   for (int32_t i = 0; i < type->ndim; i++) {
     C2OP_RETURN_IF(type->shape[i] < 0, C2OP_ERR_INVALID_ARGUMENT,
                    "blob '%s': shape[%d] is negative", name, (int)i);
+    has_zero |= type->shape[i] == 0;
+  }
+  int64_t numel = has_zero ? 0 : 1;
+  for (int32_t i = 0; i < type->ndim && !has_zero; i++)
     C2OP_RETURN_IF(__builtin_mul_overflow(numel, type->shape[i], &numel), C2OP_ERR_OVERFLOW,
                    "blob '%s': element count overflows int64", name);
-  }
   size_t elem = c2op__dtype_size(type->dtype);
   C2OP_RETURN_IF(elem == 0, C2OP_ERR_UNSUPPORTED_DTYPE,
                  "blob '%s': dtype elements are not a whole number of bytes", name);
@@ -447,6 +454,13 @@ c2op_status c2op_workspace_run_op(c2op_workspace *ws, const c2op_context *ctx,
   if (s == C2OP_OK && schema->infer) {
     s = schema->infer(nin, in_types, nout, out_types);
     if (s != C2OP_OK) c2op__error_prefix(s, "%s: shape inference", def->type);
+    /* The inference may be a user's: its ndim must be one the blobs hold. */
+    for (int32_t j = 0; j < nout && s == C2OP_OK; j++)
+      if (out_types[j].ndim < 0 || out_types[j].ndim > C2OP_MAX_NDIM)
+        s = c2op__error(C2OP_ERR_SCHEMA_VIOLATION,
+                        "%s: shape inference gave output %d '%s' ndim %d (0 to %d allowed)",
+                        def->type, (int)j, def->outputs[j], (int)out_types[j].ndim,
+                        C2OP_MAX_NDIM);
   }
   if (s == C2OP_OK) s = reserve(ws, nout);
   for (int32_t j = 0; j < nout && s == C2OP_OK; j++) {
