@@ -469,9 +469,13 @@ C2OP_API c2op_status c2op_net_external_output(const c2op_net *net, int32_t i, co
  * gradient ops of the forward ops that lead to those outputs come in reverse
  * order; in-place forward ops are handled by versioning blobs; where a blob's
  * gradient comes from several ops, each contribution is written to
- * "B_grad_autosplit_K" and a "Sum" op adds them into "B_grad". The backward
- * net's external inputs are the "Y_grad" blobs, its external outputs the
- * gradients of the blobs the forward net reads without writing.
+ * "B_grad_autosplit_K" and a "Sum" op adds them into "B_grad". A gradient
+ * that a maker passes through without an op (Caffe2's Alias) is first
+ * copied by a one-input "Sum" into "X_grad" for its input X, so that a
+ * later gradient op reusing the name cannot overwrite it. The backward
+ * net's name is the forward net's (or "net") plus "_backward"; its external
+ * inputs are the "Y_grad" blobs, its external outputs the gradients of the
+ * blobs the forward net reads without writing.
  * C2OP_ERR_NO_GRADIENT names the first op on the path that has no gradient.
  */
 C2OP_API c2op_status c2op_net_build_backward(const c2op_net *forward, int32_t num_outputs,

@@ -907,6 +907,74 @@ static void backward_uses_a_registered_custom_gradient(void) {
   c2op_net_destroy(fwd);
 }
 
+/* A maker that writes no op and passes the output's gradient through as
+ * the input's (Caffe2's Alias does this). */
+static const c2op_op_schema alias_schema = {
+    .name = "TestAlias",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .min_outputs = 1,
+    .max_outputs = 1,
+    .infer = c2op_infer_identical,
+    .inference_name = "IdenticalTypeAndShape",
+    .dtypes = triple_dtypes,
+    .num_dtypes = 1,
+    .doc = "Y = X (test op)",
+};
+
+static c2op_status alias_kernel(const c2op_context *ctx, int32_t num_inputs,
+                                const DLTensor *const *inputs, int32_t num_outputs,
+                                DLTensor *const *outputs) {
+  if (num_inputs != 1 || num_outputs != 1) return C2OP_ERR_INVALID_ARGUMENT;
+  return c2op_negate_gradient_ex(ctx, inputs[0], outputs[0]); /* forward: a copy */
+}
+
+static c2op_status alias_grad_maker(const c2op_op_def *forward, const char *const *output_grads,
+                                    c2op_gradient *gradient) {
+  (void)forward;
+  return c2op_gradient_set_input_grad(gradient, 0, output_grads[0]);
+}
+
+/* Y = -A; A = X (a pass-through gradient); Z = -A. The gradient passed
+ * from A (second version) to X is "A_grad", which the gradient of Y = -A
+ * (first version) writes later: X's gradient must not be that blob. */
+static void a_passed_through_gradient_survives_later_gradient_ops(void) {
+  CHECK_OK(c2op_register_schema(&alias_schema));
+  CHECK_OK(c2op_register_kernel("TestAlias", C2OP_DEVICE_CPU, alias_kernel));
+  CHECK_OK(c2op_register_gradient("TestAlias", alias_grad_maker));
+  c2op_net *fwd = new_net("");
+  add1(fwd, "Negative", "A", "Y");
+  add1(fwd, "TestAlias", "X", "A");
+  add1(fwd, "Negative", "A", "Z");
+  const char *outs[2] = {"Y", "Z"};
+  c2op_net *bwd = backward_of(fwd, 2, outs);
+  c2op_workspace *ws = NULL;
+  CHECK_OK(c2op_workspace_create(&ws));
+  if (fwd && bwd && ws) {
+    CHECK_EQ_STR(c2op_net_name(bwd), "net_backward"); /* an unnamed net's */
+    CHECK_EQ_INT(c2op_net_num_external_outputs(bwd), 2);
+    const char *grads[2] = {NULL, NULL};
+    for (int32_t i = 0; i < 2 && i < c2op_net_num_external_outputs(bwd); i++)
+      CHECK_OK(c2op_net_external_output(bwd, i, &grads[i]));
+    if (grads[0] && grads[1]) CHECK(strcmp(grads[0], grads[1]) != 0);
+    uint64_t st = test_seed() ^ 0x2A;
+    float a[N], x[N], yg[N], zg[N];
+    feed_random(ws, "A", a, &st);
+    feed_random(ws, "X", x, &st);
+    CHECK_OK(c2op_workspace_run_net(ws, NULL, fwd));
+    feed_random(ws, "Y_grad", yg, &st);
+    feed_random(ws, "Z_grad", zg, &st);
+    CHECK_OK(c2op_workspace_run_net(ws, NULL, bwd));
+    const int minus[1] = {-1};
+    float *ygp[1] = {yg}, *zgp[1] = {zg};
+    check_combination(ws, "A_grad", 1, minus, ygp, bwd);
+    check_combination(ws, "X_grad", 1, minus, zgp, bwd);
+  }
+  c2op_workspace_destroy(ws);
+  c2op_net_destroy(bwd);
+  c2op_net_destroy(fwd);
+}
+
 int main(void) {
   (void)test_seed();
   RUN(net_create_keeps_its_name_and_starts_empty);
@@ -943,5 +1011,6 @@ int main(void) {
   RUN(wide_fan_out_sums_every_contribution);
   RUN(independent_outputs_get_independent_gradients);
   RUN(backward_uses_a_registered_custom_gradient);
+  RUN(a_passed_through_gradient_survives_later_gradient_ops);
   return TEST_MAIN_END();
 }

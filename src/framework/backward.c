@@ -155,6 +155,29 @@ static c2op_status settle(grad_entry *e, c2op_net *bwd, const char **name_out) {
   return C2OP_OK;
 }
 
+/* Appends "Sum(from) -> <blob>_grad" (a copy) to bwd; *name_out receives
+ * a copy of the output's name. */
+static c2op_status append_copy(c2op_net *bwd, const char *from, const char *blob,
+                               c2op_device_option device, char **name_out) {
+  char *to = grad_name(blob, "_grad", -1);
+  C2OP_RETURN_IF(!to, C2OP_ERR_OUT_OF_MEMORY, "out of memory building a backward net");
+  const char *ins[1] = {from}, *outs[1] = {to};
+  c2op_op_def *sum = NULL;
+  c2op_status s = c2op_op_def_create("Sum", 1, ins, 1, outs, &sum);
+  if (s == C2OP_OK) {
+    sum->is_gradient_op = 1;
+    sum->device_option = device;
+    s = c2op__net_append_owned(bwd, sum);
+    if (s != C2OP_OK) c2op_op_def_destroy(sum);
+  }
+  if (s != C2OP_OK) {
+    c2op__free(to);
+    return s;
+  }
+  *name_out = to;
+  return C2OP_OK;
+}
+
 /* Per-blob version counters for the forward pass. */
 typedef struct {
   const char **blob;
@@ -214,7 +237,7 @@ c2op_status c2op_net_build_backward(const c2op_net *fwd, int32_t num_outputs,
   s = c2op_net_create(fwd->name[0] ? fwd->name : "net", &bwd);
   if (s != C2OP_OK) goto done;
   {
-    char *name = grad_name(fwd->name, "_backward", -1);
+    char *name = grad_name(bwd->name, "_backward", -1);
     if (!name) {
       s = c2op__error(C2OP_ERR_OUT_OF_MEMORY, "out of memory building a backward net");
       goto done;
@@ -290,7 +313,20 @@ c2op_status c2op_net_build_backward(const c2op_net *fwd, int32_t num_outputs,
             slot = o;
             break;
           }
+      char *copy_name = NULL;
+      if (writer < 0) {
+        /* Passed through (the maker wrote no op for it, as Caffe2's Alias
+         * does): a blob that a later gradient op may overwrite, since
+         * gradients of other versions share names. Copy it now into a
+         * contribution of this op's own (a one-input Sum). */
+        s = append_copy(bwd, name, op->inputs[k], op->device_option, &copy_name);
+        if (s != C2OP_OK) goto done;
+        writer = bwd->num_ops - 1;
+        slot = 0;
+        name = copy_name;
+      }
       s = table_add(&table, op->inputs[k], in_ver[k], name, writer, slot);
+      c2op__free(copy_name);
       if (s != C2OP_OK) goto done;
     }
     c2op_gradient_destroy(g);
