@@ -187,14 +187,29 @@ static int view_dlpack(PyObject *obj, const char *name, tensor_view *v) {
   return 0;
 }
 
-/* Views a buffer-protocol object as a NumPy array (zero-copy); new ref. */
-static PyArrayObject *array_from_buffer(PyObject *obj, int writable) {
+/* Views a buffer-protocol object as a NumPy array (zero-copy); new ref.
+ * A read-only buffer where one is written is a ValueError: asking NumPy
+ * for a writeable array would instead hand back a copy, and the result
+ * would be lost. */
+static PyArrayObject *array_from_buffer(PyObject *obj, const char *name, int writable) {
   PyObject *mv = PyMemoryView_FromObject(obj);
   if (mv == NULL) return NULL;
-  int flags = writable ? NPY_ARRAY_WRITEABLE : 0;
-  PyObject *a = PyArray_FromAny(mv, NULL, 0, 0, flags, NULL);
+  const Py_buffer *buf = PyMemoryView_GET_BUFFER(mv);
+  if (writable && buf->readonly) {
+    Py_DECREF(mv);
+    PyErr_Format(PyExc_ValueError, "%s: buffer is read-only", name);
+    return NULL;
+  }
+  PyArrayObject *a = (PyArrayObject *)PyArray_FromAny(mv, NULL, 0, 0, 0, NULL);
+  if (a != NULL && writable && PyArray_DATA(a) != buf->buf) {
+    /* NumPy copied it (a format it could not view): writes would be lost. */
+    Py_DECREF(a);
+    a = NULL;
+    PyErr_Format(PyExc_ValueError, "%s: buffer cannot be written in place (NumPy copies it)",
+                 name);
+  }
   Py_DECREF(mv);
-  return (PyArrayObject *)a;
+  return a;
 }
 
 static int has_dlpack(PyObject *obj) {
@@ -222,7 +237,7 @@ static int view_any(PyObject *obj, int kind, const char *name, int writable, ten
   case ARG_NUMPY: return view_numpy((PyArrayObject *)obj, name, writable, v);
   case ARG_DLPACK: return view_dlpack(obj, name, v);
   default: {
-    PyArrayObject *a = array_from_buffer(obj, writable);
+    PyArrayObject *a = array_from_buffer(obj, name, writable);
     if (a == NULL) return -1;
     if (view_numpy(a, name, writable, v) < 0) {
       Py_DECREF(a);

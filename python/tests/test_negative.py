@@ -198,6 +198,21 @@ def test_buffer_protocol_inputs():
     assert list(out) == [-1.5, 2.0]
 
 
+def test_read_only_buffer_as_out_is_refused():
+    # NumPy would view a read-only buffer through a writeable copy; the
+    # result would be lost without a word.
+    x = np.arange(1, 5, dtype=np.uint8)
+    with pytest.raises(ValueError, match="out: buffer is read-only"):
+        c2op.negative(x, out=bytes(4))
+    ba = bytearray(4)
+    with pytest.raises(ValueError, match="out: buffer is read-only"):
+        c2op.negate_gradient(x, out=memoryview(ba).toreadonly())
+    assert ba == bytearray(4)
+    # A read-only buffer is fine as the input.
+    y = c2op.negative(bytes([1, 2, 3, 4]))
+    np.testing.assert_array_equal(y, [255, 254, 253, 252])
+
+
 def test_keyword_and_positional_forms():
     x = np.ones(4, np.float32)
     out = np.empty_like(x)
