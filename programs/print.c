@@ -212,16 +212,25 @@ void cli_print_tensor(FILE *f, const void *data, DLDataType dtype, int ndim, con
     fputc('\n', f);
     return;
   }
-  int64_t s = 1;
+  /* No elements: "[]" as NumPy prints it, whatever the other dims are
+   * (walking a dim of 2^63 - 1 before a 0 would never end). */
+  for (int d = 0; d < ndim; d++)
+    if (shape[d] == 0) {
+      fputs("[]\n", f);
+      return;
+    }
+  /* Unsigned: the product past the outermost dim is not used, and the
+   * strides themselves fit, since the elements are in memory. */
+  uint64_t s = 1;
   if (fortran) {
     for (int d = 0; d < ndim; d++) {
-      pr.stride[d] = s;
-      s *= shape[d];
+      pr.stride[d] = (int64_t)s;
+      s *= (uint64_t)shape[d];
     }
   } else {
     for (int d = ndim - 1; d >= 0; d--) {
-      pr.stride[d] = s;
-      s *= shape[d];
+      pr.stride[d] = (int64_t)s;
+      s *= (uint64_t)shape[d];
     }
   }
   print_dim(&pr, 0, 0);

@@ -11,7 +11,8 @@
  *  one innermost row per line: [[1.5, -2, -0], [3, nan, -inf]]. Floats are
  *  printed with the fewest digits that read back to the same value in their
  *  own type (float16 and bfloat16 included), with signs of zeros and NaNs;
- *  complex values as (re+imj); bool as True/False. `fortran` says the data
+ *  complex values as (re+imj); bool as True/False; a tensor with a zero dim
+ *  as []. `fortran` says the data
  *  is in column-major order; `indent` spaces start every line after the
  *  first. Ends with a newline. */
 void cli_print_tensor(FILE *f, const void *data, DLDataType dtype, int ndim, const int64_t *shape,

@@ -1164,6 +1164,21 @@ static void show_prints_values_in_index_order(void) {
   CHECK_CONTAINS(text_of(&r.out), "float64 '<f8', shape (2, 3), Fortran order, 6 elements");
   CHECK_CONTAINS(text_of(&r.out), "[[1.5, -0, 0.1],\n [4, 5, -nan]]");
   result_free(&r);
+  /* No elements: "[]", however large the other dims (walking a dim of
+   * 2^63 - 1 in front of the 0 used to print without end). */
+  static const int64_t empty_shapes[][3] = {{INT64_MAX, 0, 0}, {0, INT64_MAX, INT64_MAX}};
+  static const int empty_ndims[] = {2, 3};
+  for (int e = 0; e < 2; e++) {
+    blob z = {0};
+    numpy_file_header(descr, 0, empty_ndims[e], empty_shapes[e], &z);
+    write_file(p, z.bytes, z.len);
+    blob_free(&z);
+    result rz = RUN_CLI("show", p);
+    CHECK_EXIT(rz, 0);
+    CHECK_CONTAINS(text_of(&rz.out), " 0 elements, .npy 1.0\n[]\n");
+    CHECK(rz.out.len < 200);
+    result_free(&rz);
+  }
 }
 
 /* ------------------------------------------------------------------------ */
