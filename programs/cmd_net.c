@@ -372,6 +372,14 @@ int cli_cmd_net(int argc, char **argv) {
     }
   }
   if (rc == CLI_OK && !a.net_path) rc = cli_usage_error("net", "missing NET.pbtxt");
+  /* Two fetches into one file: the second would silently replace the first. */
+  for (int i = 0; i < a.num_fetches && rc == CLI_OK; i++)
+    for (int j = 0; j < i && rc == CLI_OK; j++)
+      if (a.fetches[i].path && a.fetches[j].path &&
+          cli_same_output(a.fetches[i].path, a.fetches[j].path))
+        rc = cli_usage_error("net", "--fetch %s=%s and --fetch %s=%s write the same file",
+                             a.fetches[j].name, a.fetches[j].path, a.fetches[i].name,
+                             a.fetches[i].path);
   if (rc == CLI_OK) rc = run_net(&a);
 done:
   free(a.feeds);

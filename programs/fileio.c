@@ -90,16 +90,77 @@ static char *dup_str(const char *s) {
   return c;
 }
 
+/* `target` read from the symlink at `link`, as a path: relative targets
+ * are relative to the link's folder. NULL when out of memory. */
+static char *link_target(const char *link, const char *target) {
+  const char *slash = strrchr(link, '/');
+  const size_t dir_len = target[0] != '/' && slash ? (size_t)(slash - link) + 1 : 0;
+  const size_t n = dir_len + strlen(target) + 1;
+  char *p = malloc(n);
+  if (p) snprintf(p, n, "%.*s%s", (int)dir_len, link, target);
+  return p;
+}
+
+/* Where writing `path` lands: symlinks followed to the file they name,
+ * even one that does not exist yet (a dangling link gets its target
+ * created, as a shell redirection or np.save does). A new string, or NULL
+ * when out of memory. */
+static char *output_target(const char *path) {
+  char *resolved = realpath(path, NULL);
+  if (resolved) return resolved;
+  char *cur = dup_str(path);
+  /* A dangling chain: follow it by hand, as far as the kernel would. */
+  for (int hops = 0; cur && hops < 40; hops++) {
+    struct stat lst;
+    if (lstat(cur, &lst) != 0 || !S_ISLNK(lst.st_mode)) break;
+    char target[PATH_MAX];
+    const ssize_t len = readlink(cur, target, sizeof target - 1);
+    if (len <= 0) break;
+    target[len] = '\0';
+    char *next = link_target(cur, target);
+    free(cur);
+    cur = next;
+  }
+  return cur;
+}
+
+/* `path` with its folder made canonical (when it resolves), to compare
+ * output paths spelled differently. A new string or NULL. */
+static char *canonical_output(const char *path) {
+  char *target = output_target(path);
+  if (!target) return NULL;
+  char *slash = strrchr(target, '/');
+  char *dir = slash ? (slash == target ? dup_str("/") : strndup(target, (size_t)(slash - target)))
+                    : dup_str(".");
+  char *real_dir = dir ? realpath(dir, NULL) : NULL;
+  free(dir);
+  if (!real_dir) return target;
+  const char *base = slash ? slash + 1 : target;
+  const size_t n = strlen(real_dir) + strlen(base) + 2;
+  char *c = malloc(n);
+  if (c) snprintf(c, n, "%s/%s", real_dir, base);
+  free(real_dir);
+  free(target);
+  return c;
+}
+
+int cli_same_output(const char *a, const char *b) {
+  if (strcmp(a, b) == 0) return 1;
+  char *ca = canonical_output(a), *cb = canonical_output(b);
+  const int same = ca && cb && strcmp(ca, cb) == 0;
+  free(ca);
+  free(cb);
+  return same;
+}
+
 int cli_out_open(cli_outfile *o, const char *path, char *err, size_t err_size) {
   memset(o, 0, sizeof *o);
   o->fd = -1;
   o->slot = -1;
   struct stat st;
   int exists = stat(path, &st) == 0;
-  /* Follow symlinks to the file they name. */
-  char *resolved = exists ? realpath(path, NULL) : NULL;
-  o->final_path = dup_str(resolved ? resolved : path);
-  free(resolved);
+  /* Follow symlinks to the file they name (dangling ones included). */
+  o->final_path = output_target(path);
   if (!o->final_path) {
     snprintf(err, err_size, "out of memory");
     return -1;
@@ -137,7 +198,9 @@ int cli_out_open(cli_outfile *o, const char *path, char *err, size_t err_size) {
     free(o->final_path);
     return -1;
   }
-  snprintf(o->temp_path, need, "%.*s.%s.c2op-XXXXXX", (int)dir_len, o->final_path, base);
+  /* At most 200 bytes of the name: a name up to NAME_MAX (255) must still
+   * leave room for the prefix and suffix. */
+  snprintf(o->temp_path, need, "%.*s.%.200s.c2op-XXXXXX", (int)dir_len, o->final_path, base);
   o->fd = mkostemp(o->temp_path, O_CLOEXEC);
   if (o->fd < 0) {
     snprintf(err, err_size, "%s: cannot create a temporary file in its folder: %s", path,

@@ -5,7 +5,9 @@
  * path (".NAME.c2op-XXXXXX"), which is renamed over the final path on
  * commit: on any failure (or SIGINT, SIGTERM, SIGHUP) the temporary is
  * removed, so the final path is either absent or exactly as it was. A final
- * path that is a symlink to a file rewrites the file it points to. An
+ * path that is a symlink rewrites the file it points to, or creates it when
+ * the link dangles (the link stays a link). The temporary's name holds at
+ * most 200 bytes of the final name, so any valid name can be written. An
  * existing final path that is not a regular file (/dev/null, a FIFO) is
  * written directly. The new file gets the old file's permissions, or
  * 0666 & ~umask. */
@@ -37,6 +39,9 @@ int cli_out_commit(cli_outfile *o, char *err, size_t err_size);
 int cli_out_commit_all(cli_outfile *outs, int n, char *err, size_t err_size);
 /** Closes and removes the temporary file; the final path is untouched. */
 void cli_out_abort(cli_outfile *o);
+/** 1 when output paths a and b land on the same file (the same string,
+ *  or the same after following symlinks and resolving their folders). */
+int cli_same_output(const char *a, const char *b);
 
 /** Writes all n bytes (retrying short writes). 0, or -1 with errno set. */
 int cli_write_all(int fd, const void *buf, size_t n);

@@ -1053,6 +1053,67 @@ static void net_feeds_fortran_and_big_endian_files(void) {
   blob_free(&want);
 }
 
+/* Any valid file name can be written (the temporary's name is capped), a
+ * dangling symlink gets its target created and stays a link, and `net`
+ * refuses two fetches into one file however they are spelled. */
+static void outputs_take_any_name_follow_dangling_links_and_never_collide(void) {
+  npy_case c;
+  memset(&c, 0, sizeof c);
+  c.dt = ref_dt(kDLFloat, 32);
+  c.ndim = 1;
+  c.shape[0] = 5;
+  make_case(&c, REF_OP_NEGATIVE);
+  const char *in = path_of("names_in.npy");
+  write_file(in, c.file.bytes, c.file.len);
+
+  char name[256]; /* 251 bytes: NAME_MAX is 255 */
+  memset(name, 'n', 247);
+  memcpy(name + 247, ".npy", 5);
+  const char *long_path = path_of(name);
+  unlink(long_path);
+  result r = RUN_CLI("run", "Negative", in, "-o", long_path);
+  CHECK_EXIT(r, 0);
+  check_file_equals(long_path, &c.expected, "a 251-byte file name");
+  result_free(&r);
+  unlink(long_path);
+
+  const char *link = path_of("dangling.npy"), *target = path_of("dangling_target.npy");
+  unlink(link);
+  unlink(target);
+  if (symlink("dangling_target.npy", link) == 0) { /* relative to the link's folder */
+    r = RUN_CLI("run", "Negative", in, "-o", link);
+    CHECK_EXIT(r, 0);
+    struct stat lst;
+    CHECK(lstat(link, &lst) == 0 && S_ISLNK(lst.st_mode));
+    check_file_equals(target, &c.expected, "the dangling link's target");
+    result_free(&r);
+  } else {
+    TEST_FAIL_("symlink %s: %s", link, strerror(errno));
+  }
+  unlink(link);
+  unlink(target);
+
+  const char *net = path_of("dup.pbtxt"), *o1 = path_of("dup_o.npy");
+  write_file(net, grl_net, sizeof grl_net - 1);
+  unlink(o1);
+  char feed[4700], f1[4700], f2[4700], f3[4700];
+  snprintf(feed, sizeof feed, "X=%s", in);
+  snprintf(f1, sizeof f1, "Y=%s", o1);
+  snprintf(f2, sizeof f2, "X=%s", o1);
+  snprintf(f3, sizeof f3, "X=%s/./dup_o.npy", scratch);
+  const char *seconds[2] = {f2, f3};
+  for (int k = 0; k < 2; k++) {
+    r = RUN_CLI("net", net, "--feed", feed, "--fetch", f1, "--fetch", seconds[k]);
+    CHECK_EXIT(r, 2);
+    CHECK_CONTAINS(text_of(&r.err), "write the same file");
+    CHECK(!file_exists(o1));
+    result_free(&r);
+  }
+  unlink(net);
+  unlink(in);
+  case_free(&c);
+}
+
 static void net_reports_netdef_errors_with_line_and_column(void) {
   static const struct {
     const char *text, *f1, *f2;
@@ -1277,6 +1338,7 @@ int main(int argc, char **argv) {
   RUN(run_reads_from_a_pipe);
   RUN(malformed_files_fail_and_leave_the_output_alone);
   RUN(a_missing_input_or_unwritable_output_fails);
+  RUN(outputs_take_any_name_follow_dangling_links_and_never_collide);
   RUN(usage_errors_exit_2);
   RUN(every_command_has_help);
   RUN(net_backward_gives_minus_y_grad);
