@@ -54,6 +54,8 @@ def _alloc_like(x):
     gets NumPy memory, handed back through the input's library's from_dlpack
     when it has one (JAX: jax.dlpack.from_dlpack), else as a NumPy array."""
     mod = type(x).__module__.split(".")[0]
+    if mod == "jaxlib":  # JAX's arrays are jaxlib's types; from_dlpack is jax's
+        mod = "jax"
     if mod == "torch":
         import torch
 

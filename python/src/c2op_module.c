@@ -59,6 +59,42 @@ static PyObject *raise_status(c2op_status st) {
 /* Tensors: NumPy arrays, DLPack capsules, buffers                           */
 /* ------------------------------------------------------------------------ */
 
+/* Names and NetDef text cross between Python and the library losslessly:
+ * the library's bytes become str through UTF-8 with surrogateescape (a byte
+ * that is not UTF-8 becomes a lone surrogate), and str goes back the same
+ * way, giving the same bytes. A name read from NetDef text through an
+ * escape like "\\377" can thus be fetched, fed and written back. */
+static PyObject *str_from_c(const char *s) {
+  return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "surrogateescape");
+}
+
+/* A new bytes object with str `s` for the library (see str_from_c). A
+ * TypeError for a non-str, a ValueError for an embedded NUL (a C string
+ * would end there). */
+static PyObject *bytes_for_c(PyObject *s, const char *what) {
+  if (!PyUnicode_Check(s)) {
+    PyErr_Format(PyExc_TypeError, "%s: expected str, got %.200s", what, Py_TYPE(s)->tp_name);
+    return NULL;
+  }
+  PyObject *b = PyUnicode_AsEncodedString(s, "utf-8", "surrogateescape");
+  if (b != NULL && strlen(PyBytes_AS_STRING(b)) != (size_t)PyBytes_GET_SIZE(b)) {
+    Py_DECREF(b);
+    PyErr_Format(PyExc_ValueError, "%s: embedded null character", what);
+    return NULL;
+  }
+  return b;
+}
+
+/* A malloc'd copy of str `s` for the library, or NULL with an exception. */
+static char *strdup_for_c(PyObject *s, const char *what) {
+  PyObject *b = bytes_for_c(s, what);
+  if (b == NULL) return NULL;
+  char *c = strdup(PyBytes_AS_STRING(b));
+  Py_DECREF(b);
+  if (c == NULL) PyErr_NoMemory();
+  return c;
+}
+
 /* A DLTensor and the storage its shape and strides point into, plus the
  * Python object that keeps the data alive while the kernel runs. */
 typedef struct {
@@ -514,8 +550,7 @@ static int strings_from(PyObject *seq, const char *what, char ***out, Py_ssize_t
   for (Py_ssize_t i = 0; i < n; i++) {
     PyObject *item = PySequence_Fast_GET_ITEM(fast, i);
     PyObject *str = PyObject_Str(item);
-    const char *u = str ? PyUnicode_AsUTF8(str) : NULL;
-    s[i] = u ? strdup(u) : NULL;
+    s[i] = str ? strdup_for_c(str, "blob name") : NULL;
     Py_XDECREF(str);
     if (s[i] == NULL) {
       if (!PyErr_Occurred()) PyErr_NoMemory();
@@ -533,19 +568,28 @@ static int strings_from(PyObject *seq, const char *what, char ***out, Py_ssize_t
 /* (type, name, inputs, outputs, is_gradient_op, device_type, device_id) ->
  * a new c2op_op_def. */
 static c2op_op_def *op_def_from_tuple(PyObject *tup) {
-  const char *type, *name;
+  PyObject *type_obj, *name_obj;
   PyObject *inputs, *outputs;
   int is_grad, dev_type, dev_id;
   if (!PyArg_ParseTuple(tup,
-                        "ssOOpii;op def tuple (type, name, inputs, outputs, "
+                        "UUOOpii;op def tuple (type, name, inputs, outputs, "
                         "is_gradient_op, device_type, device_id)",
-                        &type, &name, &inputs, &outputs, &is_grad, &dev_type, &dev_id))
+                        &type_obj, &name_obj, &inputs, &outputs, &is_grad, &dev_type, &dev_id))
     return NULL;
+  PyObject *type_b = bytes_for_c(type_obj, "op type");
+  PyObject *name_b = type_b ? bytes_for_c(name_obj, "op name") : NULL;
+  if (name_b == NULL) {
+    Py_XDECREF(type_b);
+    return NULL;
+  }
+  const char *type = PyBytes_AS_STRING(type_b), *name = PyBytes_AS_STRING(name_b);
   char **in = NULL, **outs = NULL;
   Py_ssize_t nin = 0, nout = 0;
-  if (strings_from(inputs, "op inputs must be a sequence", &in, &nin) < 0) return NULL;
-  if (strings_from(outputs, "op outputs must be a sequence", &outs, &nout) < 0) {
+  if (strings_from(inputs, "op inputs must be a sequence", &in, &nin) < 0 ||
+      strings_from(outputs, "op outputs must be a sequence", &outs, &nout) < 0) {
     free_strings(in, nin);
+    Py_DECREF(type_b);
+    Py_DECREF(name_b);
     return NULL;
   }
   c2op_op_def *def = NULL;
@@ -554,6 +598,8 @@ static c2op_op_def *op_def_from_tuple(PyObject *tup) {
   free_strings(in, nin);
   free_strings(outs, nout);
   if (st == C2OP_OK && name[0] != '\0') st = c2op_op_def_set_name(def, name);
+  Py_DECREF(type_b);
+  Py_DECREF(name_b);
   if (st != C2OP_OK) {
     c2op_op_def_destroy(def);
     raise_status(st);
@@ -574,7 +620,7 @@ static PyObject *strings_to_list(char *const *s, int32_t n) {
       item = Py_None;
       Py_INCREF(item);
     } else {
-      item = PyUnicode_FromString(s[i]);
+      item = str_from_c(s[i]);
     }
     if (item == NULL) {
       Py_DECREF(list);
@@ -593,7 +639,7 @@ static PyObject *op_def_to_tuple(const c2op_op_def *def) {
     Py_XDECREF(out);
     return NULL;
   }
-  return Py_BuildValue("(ssNNNii)", def->type, def->name, in, out,
+  return Py_BuildValue("(NNNNNii)", str_from_c(def->type), str_from_c(def->name), in, out,
                        PyBool_FromLong(def->is_gradient_op), (int)def->device_option.device_type,
                        (int)def->device_option.device_id);
 }
@@ -603,11 +649,16 @@ static PyObject *op_def_to_tuple(const c2op_op_def *def) {
 /* ------------------------------------------------------------------------ */
 
 static c2op_net *net_from_text_obj(PyObject *text) {
-  Py_ssize_t len;
-  const char *s = PyUnicode_AsUTF8AndSize(text, &len);
-  if (s == NULL) return NULL;
+  if (!PyUnicode_Check(text)) {
+    PyErr_Format(PyExc_TypeError, "net text: expected str, got %.200s", Py_TYPE(text)->tp_name);
+    return NULL;
+  }
+  PyObject *b = PyUnicode_AsEncodedString(text, "utf-8", "surrogateescape");
+  if (b == NULL) return NULL;
   c2op_net *net = NULL;
-  const c2op_status st = c2op_net_from_text(s, (size_t)len, &net);
+  const c2op_status st =
+      c2op_net_from_text(PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(b), &net);
+  Py_DECREF(b);
   if (st != C2OP_OK) {
     raise_status(st);
     return NULL;
@@ -629,11 +680,13 @@ static PyObject *net_to_text_obj(const c2op_net *net) {
  * written by the library. */
 static PyObject *py_net_to_text(PyObject *self, PyObject *args) {
   (void)self;
-  const char *name;
-  PyObject *ops, *ext_in, *ext_out;
-  if (!PyArg_ParseTuple(args, "sOOO", &name, &ops, &ext_in, &ext_out)) return NULL;
+  PyObject *name_obj, *ops, *ext_in, *ext_out;
+  if (!PyArg_ParseTuple(args, "UOOO", &name_obj, &ops, &ext_in, &ext_out)) return NULL;
+  PyObject *name_b = bytes_for_c(name_obj, "net name");
+  if (name_b == NULL) return NULL;
   c2op_net *net = NULL;
-  c2op_status st = c2op_net_create(name, &net);
+  c2op_status st = c2op_net_create(PyBytes_AS_STRING(name_b), &net);
+  Py_DECREF(name_b);
   if (st != C2OP_OK) return raise_status(st);
   PyObject *fast = PySequence_Fast(ops, "ops must be a sequence");
   if (fast == NULL) goto fail;
@@ -702,7 +755,7 @@ static PyObject *py_net_from_text(PyObject *self, PyObject *text) {
         raise_status(st);
         goto done;
       }
-      PyObject *s = PyUnicode_FromString(blob);
+      PyObject *s = str_from_c(blob);
       if (s == NULL || PyList_Append(pass ? ext_out : ext_in, s) < 0) {
         Py_XDECREF(s);
         goto done;
@@ -710,7 +763,7 @@ static PyObject *py_net_from_text(PyObject *self, PyObject *text) {
       Py_DECREF(s);
     }
   }
-  result = Py_BuildValue("(sOOO)", c2op_net_name(net), ops, ext_in, ext_out);
+  result = Py_BuildValue("(NOOO)", str_from_c(c2op_net_name(net)), ops, ext_in, ext_out);
 done:
   Py_XDECREF(ops);
   Py_XDECREF(ext_in);
@@ -774,8 +827,7 @@ static PyObject *py_gradient_defs(PyObject *self, PyObject *args) {
       PyObject *item = PySequence_Fast_GET_ITEM(fast, i);
       if (item == Py_None) continue;
       PyObject *str = PyObject_Str(item);
-      const char *u = str ? PyUnicode_AsUTF8(str) : NULL;
-      g[i] = u ? strdup(u) : NULL;
+      g[i] = str ? strdup_for_c(str, "gradient name") : NULL;
       Py_XDECREF(str);
       if (g[i] == NULL) {
         Py_DECREF(fast);
@@ -1081,17 +1133,22 @@ static int ws_ready(WorkspaceObject *self) {
 
 /* feed(name, array, device_type=0, device_id=0): copies the array in. */
 static PyObject *ws_feed(WorkspaceObject *self, PyObject *args) {
-  const char *name;
-  PyObject *obj;
+  PyObject *name_obj, *obj;
   int dev_type = C2OP_DEVICE_CPU, dev_id = 0;
-  if (!PyArg_ParseTuple(args, "sO|ii", &name, &obj, &dev_type, &dev_id)) return NULL;
+  if (!PyArg_ParseTuple(args, "UO|ii", &name_obj, &obj, &dev_type, &dev_id)) return NULL;
   if (ws_ready(self) < 0) return NULL;
   const int kind = arg_kind(obj, "blob");
   tensor_view v;
   if (kind < 0 || view_any(obj, kind, "blob", 0, &v) < 0) return NULL;
+  PyObject *name_b = bytes_for_c(name_obj, "blob name");
+  if (name_b == NULL) {
+    view_release(&v);
+    return NULL;
+  }
   const c2op_device_option dev = {dev_type, dev_id};
   c2op_status st;
-  WS_LOCKED(self, st = c2op_workspace_feed_on(self->ws, name, &v.t, &dev));
+  WS_LOCKED(self, st = c2op_workspace_feed_on(self->ws, PyBytes_AS_STRING(name_b), &v.t, &dev));
+  Py_DECREF(name_b);
   view_release(&v);
   if (st != C2OP_OK) return raise_status(st);
   Py_RETURN_NONE;
@@ -1124,10 +1181,19 @@ static int numpy_type_of(DLDataType t) {
   }
 }
 
+/* Calls f(self, name) with str `arg` as the library's bytes. */
+static PyObject *with_name(WorkspaceObject *self, PyObject *arg,
+                           PyObject *(*f)(WorkspaceObject *, const char *)) {
+  if (ws_ready(self) < 0) return NULL;
+  PyObject *b = bytes_for_c(arg, "blob name");
+  if (b == NULL) return NULL;
+  PyObject *r = f(self, PyBytes_AS_STRING(b));
+  Py_DECREF(b);
+  return r;
+}
+
 /* fetch(name) -> a NumPy copy of the blob. */
-static PyObject *ws_fetch(WorkspaceObject *self, PyObject *arg) {
-  const char *name = PyUnicode_AsUTF8(arg);
-  if (name == NULL || ws_ready(self) < 0) return NULL;
+static PyObject *ws_fetch_name(WorkspaceObject *self, const char *name) {
   /* The blob's type first (copied out under the lock), then an array of
    * it, then the copy: fetch_copy checks the type again, so a blob
    * replaced in between is an error, not a torn read. */
@@ -1167,12 +1233,18 @@ static PyObject *ws_fetch(WorkspaceObject *self, PyObject *arg) {
   return (PyObject *)a;
 }
 
-static PyObject *ws_has(WorkspaceObject *self, PyObject *arg) {
-  const char *name = PyUnicode_AsUTF8(arg);
-  if (name == NULL || ws_ready(self) < 0) return NULL;
+static PyObject *ws_fetch(WorkspaceObject *self, PyObject *arg) {
+  return with_name(self, arg, ws_fetch_name);
+}
+
+static PyObject *ws_has_name(WorkspaceObject *self, const char *name) {
   int has = 0;
   WS_LOCKED(self, has = c2op_workspace_has_blob(self->ws, name));
   return PyBool_FromLong(has);
+}
+
+static PyObject *ws_has(WorkspaceObject *self, PyObject *arg) {
+  return with_name(self, arg, ws_has_name);
 }
 
 static PyObject *ws_blobs(WorkspaceObject *self, PyObject *noargs) {
@@ -1203,13 +1275,15 @@ static PyObject *ws_blobs(WorkspaceObject *self, PyObject *noargs) {
   return list;
 }
 
-static PyObject *ws_remove(WorkspaceObject *self, PyObject *arg) {
-  const char *name = PyUnicode_AsUTF8(arg);
-  if (name == NULL || ws_ready(self) < 0) return NULL;
+static PyObject *ws_remove_name(WorkspaceObject *self, const char *name) {
   c2op_status st;
   WS_LOCKED(self, st = c2op_workspace_remove(self->ws, name));
   if (st != C2OP_OK) return raise_status(st);
   Py_RETURN_NONE;
+}
+
+static PyObject *ws_remove(WorkspaceObject *self, PyObject *arg) {
+  return with_name(self, arg, ws_remove_name);
 }
 
 /* run_op(op_tuple): one op through the library's run_op. */

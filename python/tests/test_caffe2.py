@@ -138,6 +138,26 @@ def test_net_text_round_trip_through_the_library():
     assert workspace.FetchBlob("B")[0] == -3
 
 
+def test_names_that_are_not_utf8_cross_both_ways():
+    # The text escape \377 makes a name of one byte 0xff, not UTF-8: it
+    # comes to Python as a lone surrogate (surrogateescape) and goes back
+    # to the library as the same byte, through every call.
+    text = 'name: "n\\377" op { type: "Negative" input: "\\377" output: "Y" }'
+    net = core.NetDef.FromText(text)
+    assert net.name == "n\udcff" and net.op[0].input == ["\udcff"]
+    workspace.ResetWorkspace()
+    workspace.FeedBlob("\udcff", np.array([5], np.int16))
+    workspace.RunNetOnce(text)
+    assert workspace.FetchBlob("Y")[0] == -5
+    assert "\udcff" in workspace.Blobs() and workspace.HasBlob("\udcff")
+    again = core.NetDef.FromText(str(net))  # written back, read again
+    assert again.name == net.name and again.op == net.op
+    workspace.RunNetOnce(net)
+    workspace.ResetWorkspace()
+    with pytest.raises(ValueError, match="embedded null"):
+        workspace.FeedBlob("a\0b", np.array([1], np.int8))
+
+
 def test_schemas_and_gradient_defs_are_inspectable():
     assert {"Negative", "NegateGradient", "Sum", "OnesLike"} <= set(c2op.schemas())
     s = c2op.schema("Negative")

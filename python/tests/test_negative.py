@@ -3,6 +3,7 @@ checked against NumPy (integers), against the sign-bit definition of IEEE
 negate (floats: bit patterns, so -0.0 and NaN payloads count), and against
 copies (negate_gradient)."""
 import array
+import sys
 
 import numpy as np
 import pytest
@@ -387,6 +388,28 @@ class DLPackOnly:
 
     def __dlpack_device__(self):
         return self._a.__dlpack_device__()
+
+
+class JaxLike(DLPackOnly):
+    """Stands for a JAX array: its type lives in jaxlib, its from_dlpack in
+    jax.dlpack (checked against JAX 0.4.30 by hand; JAX is not installed
+    for the test suite)."""
+
+
+JaxLike.__module__ = "jaxlib.xla_extension"
+
+
+def test_outputs_of_jax_arrays_go_back_through_jax_dlpack(monkeypatch):
+    import types
+
+    wrapped = []
+    fake_jax = types.ModuleType("jax")
+    fake_jax.dlpack = types.SimpleNamespace(from_dlpack=lambda a: wrapped.append(a) or JaxLike(a))
+    monkeypatch.setitem(sys.modules, "jax", fake_jax)
+    a = np.array([1.5, -0.0, 3.0], np.float32)
+    y = c2op.negative(JaxLike(a))
+    assert isinstance(y, JaxLike) and len(wrapped) == 1
+    assert same_bits(y._a, expected_negative(a))
 
 
 def test_any_dlpack_producer(rng):
