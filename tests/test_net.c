@@ -790,6 +790,24 @@ static void wide_fan_out_sums_every_contribution(void) {
   c2op_net_destroy(fwd);
 }
 
+/* Feeds random `inputs` and runs fwd, feeds random `seeds` and runs bwd,
+ * then checks that grads[k] is -seeds[k] for both k. */
+static void check_negated_seeds(c2op_workspace *ws, const c2op_net *fwd, const c2op_net *bwd,
+                                const char *const inputs[2], const char *const seeds[2],
+                                const char *const grads[2], uint64_t salt) {
+  uint64_t st = test_seed() ^ salt;
+  float in[2][N], seed[2][N];
+  for (int k = 0; k < 2; k++) feed_random(ws, inputs[k], in[k], &st);
+  CHECK_OK(c2op_workspace_run_net(ws, NULL, fwd));
+  for (int k = 0; k < 2; k++) feed_random(ws, seeds[k], seed[k], &st);
+  CHECK_OK(c2op_workspace_run_net(ws, NULL, bwd));
+  const int minus[1] = {-1};
+  for (int k = 0; k < 2; k++) {
+    float *g[1] = {seed[k]};
+    check_combination(ws, grads[k], 1, minus, g, bwd);
+  }
+}
+
 static void independent_outputs_get_independent_gradients(void) {
   c2op_net *fwd = new_net("two");
   add1(fwd, "Negative", "X", "Y");
@@ -802,18 +820,9 @@ static void independent_outputs_get_independent_gradients(void) {
     CHECK_EQ_INT(c2op_net_num_ops(bwd), 2);
     CHECK(has_external(bwd, 1, "X_grad"));
     CHECK(has_external(bwd, 1, "Z_grad"));
-    uint64_t st = test_seed() ^ 0x1D;
-    float x[N], z[N], gy[N], gw[N];
-    feed_random(ws, "X", x, &st);
-    feed_random(ws, "Z", z, &st);
-    CHECK_OK(c2op_workspace_run_net(ws, NULL, fwd));
-    feed_random(ws, "Y_grad", gy, &st);
-    feed_random(ws, "W_grad", gw, &st);
-    CHECK_OK(c2op_workspace_run_net(ws, NULL, bwd));
-    const int minus[1] = {-1};
-    float *py[1] = {gy}, *pw[1] = {gw};
-    check_combination(ws, "X_grad", 1, minus, py, bwd);
-    check_combination(ws, "Z_grad", 1, minus, pw, bwd);
+    const char *inputs[2] = {"X", "Z"}, *seeds[2] = {"Y_grad", "W_grad"};
+    const char *grads[2] = {"X_grad", "Z_grad"};
+    check_negated_seeds(ws, fwd, bwd, inputs, seeds, grads, 0x1D);
   }
   c2op_net_destroy(bwd);
   c2op_workspace_destroy(ws);
@@ -957,18 +966,9 @@ static void a_passed_through_gradient_survives_later_gradient_ops(void) {
     for (int32_t i = 0; i < 2 && i < c2op_net_num_external_outputs(bwd); i++)
       CHECK_OK(c2op_net_external_output(bwd, i, &grads[i]));
     if (grads[0] && grads[1]) CHECK(strcmp(grads[0], grads[1]) != 0);
-    uint64_t st = test_seed() ^ 0x2A;
-    float a[N], x[N], yg[N], zg[N];
-    feed_random(ws, "A", a, &st);
-    feed_random(ws, "X", x, &st);
-    CHECK_OK(c2op_workspace_run_net(ws, NULL, fwd));
-    feed_random(ws, "Y_grad", yg, &st);
-    feed_random(ws, "Z_grad", zg, &st);
-    CHECK_OK(c2op_workspace_run_net(ws, NULL, bwd));
-    const int minus[1] = {-1};
-    float *ygp[1] = {yg}, *zgp[1] = {zg};
-    check_combination(ws, "A_grad", 1, minus, ygp, bwd);
-    check_combination(ws, "X_grad", 1, minus, zgp, bwd);
+    const char *inputs[2] = {"A", "X"}, *seeds[2] = {"Y_grad", "Z_grad"};
+    const char *want[2] = {"A_grad", "X_grad"};
+    check_negated_seeds(ws, fwd, bwd, inputs, seeds, want, 0x2A);
   }
   c2op_workspace_destroy(ws);
   c2op_net_destroy(bwd);

@@ -395,6 +395,15 @@ static void make_case(npy_case *c, ref_op op) {
   }
 }
 
+/* A 1-D case of n elements of dt, C order, host byte order. */
+static void make_1d_case(npy_case *c, DLDataType dt, int64_t n, ref_op op) {
+  memset(c, 0, sizeof *c);
+  c->dt = dt;
+  c->ndim = 1;
+  c->shape[0] = n;
+  make_case(c, op);
+}
+
 static void case_free(npy_case *c) {
   blob_free(&c->file);
   blob_free(&c->expected);
@@ -643,11 +652,7 @@ static void run_in_place_rewrites_the_file_and_keeps_its_mode(void) {
 
 static void run_reads_from_a_pipe(void) {
   npy_case c;
-  memset(&c, 0, sizeof c);
-  c.dt = ref_dt(kDLInt, 32);
-  c.ndim = 1;
-  c.shape[0] = 1000;
-  make_case(&c, REF_OP_NEGATIVE);
+  make_1d_case(&c, ref_dt(kDLInt, 32), 1000, REF_OP_NEGATIVE);
   const char *out = path_of("pipe_out.npy");
   unlink(out);
   result r =
@@ -835,11 +840,7 @@ static void a_missing_input_or_unwritable_output_fails(void) {
   CHECK(!file_exists(out));
   result_free(&r);
   npy_case c;
-  memset(&c, 0, sizeof c);
-  c.dt = ref_dt(kDLFloat, 32);
-  c.ndim = 1;
-  c.shape[0] = 4;
-  make_case(&c, REF_OP_NEGATIVE);
+  make_1d_case(&c, ref_dt(kDLFloat, 32), 4, REF_OP_NEGATIVE);
   const char *in = path_of("ok.npy");
   write_file(in, c.file.bytes, c.file.len);
   r = RUN_CLI("run", "Negative", in, "-o", path_of("no_such_dir/out.npy"));
@@ -1058,11 +1059,7 @@ static void net_feeds_fortran_and_big_endian_files(void) {
  * refuses two fetches into one file however they are spelled. */
 static void outputs_take_any_name_follow_dangling_links_and_never_collide(void) {
   npy_case c;
-  memset(&c, 0, sizeof c);
-  c.dt = ref_dt(kDLFloat, 32);
-  c.ndim = 1;
-  c.shape[0] = 5;
-  make_case(&c, REF_OP_NEGATIVE);
+  make_1d_case(&c, ref_dt(kDLFloat, 32), 5, REF_OP_NEGATIVE);
   const char *in = path_of("names_in.npy");
   write_file(in, c.file.bytes, c.file.len);
 
