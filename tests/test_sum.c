@@ -391,6 +391,22 @@ static void sum_kernel_rejects_bad_calls_and_leaves_y_untouched(void) {
   CHECK(k(NULL, 1, xs_neg, 1, ys_neg) != C2OP_OK);
   CHECK_CONTAINS(c2op_last_error(), "inputs[0]");
   Y_UNTOUCHED();
+
+  /* A y that overlaps itself (stride 0) over a huge shape: refused as
+   * c2op_negative refuses it, before any accumulator is allocated (it used
+   * to try 16 TiB and say "out of memory", or name the internal scratch
+   * when the size wrapped). */
+  static const int64_t huge[] = {(int64_t)1 << 42, (int64_t)1 << 62};
+  for (int h = 0; h < 2; h++) {
+    int64_t hshape[1] = {huge[h]}, zero[1] = {0};
+    DLTensor hx = view(a, f32, 1, hshape, zero), hy = view(y, f32, 1, hshape, zero);
+    const DLTensor *xs_h[1] = {&hx};
+    DLTensor *ys_h[1] = {&hy};
+    CHECK_STATUS(k(NULL, 1, xs_h, 1, ys_h), C2OP_ERR_OVERLAP);
+    CHECK_CONTAINS(c2op_last_error(), "outputs[0]: stride 0 on dim 0");
+    CHECK_STATUS(c2op_negative(&hx, &hy), C2OP_ERR_OVERLAP);
+    Y_UNTOUCHED();
+  }
 #undef Y_UNTOUCHED
 }
 

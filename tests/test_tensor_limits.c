@@ -5,14 +5,16 @@
  * an output block too large to prove free of self-overlap, devices and
  * dtypes named in messages (CUDAHost, ROCMHost, CUDAManaged, two devices
  * of another kind, a 2-lane bool), a shape message longer than its buffer,
- * too many dims, and a one-element output overlapping its input by part of
- * an element.
+ * too many dims, a one-element output overlapping its input by part of an
+ * element, and the planner's dim merge on strides near int64's limit
+ * (internal: this test links the static library).
  *
  * The refused tensors point at addresses that are never dereferenced (the
  * checks run before any access); each refusal is checked for its status
  * and message and for leaving the (real) output buffer untouched.
  */
 #include "c2op_test.h"
+#include "core/tensor.h"
 
 static DLTensor tensor(void *data, uint8_t code, uint8_t bits, int32_t ndim, int64_t *shape,
                        int64_t *strides) {
@@ -66,6 +68,13 @@ static void address_arithmetic_that_overflows_is_refused(void) {
   static float small[16];
   DLTensor c = tensor(small, kDLFloat, 32, 2, two_d, big);
   check_refused("strides summing past int64", &c, C2OP_ERR_OVERFLOW, "x: strides reach past int64");
+
+  /* Each direction's reach fits int64, their sum (the span) does not: the
+   * planner adds them up after flipping negative strides. */
+  int64_t wide[2] = {(int64_t)1 << 60, -((int64_t)1 << 60)}, two[2] = {2, 2};
+  DLTensor w = tensor((void *)((uintptr_t)1 << 62), kDLFloat, 32, 2, two, wide);
+  check_refused("strides spanning past 2^63 bytes", &w, C2OP_ERR_OVERFLOW,
+                "x: strides span more than 2^63 bytes");
 
   int64_t back[1] = {-100};
   int64_t ten[1] = {10};
@@ -190,6 +199,20 @@ static void tensors_with_too_many_dims_are_refused(void) {
 
 /* One int32 element, y two bytes past x: y gets the negation of x's
  * original value (Negative), or its bytes (NegateGradient). */
+/* The planner merges dims that are contiguous together; testing that
+ * multiplies a stride by a size, which must not overflow (UBSan would stop
+ * this test) and must not merge anything: x's strides {1, 2^62} never
+ * continue each other. */
+static void merging_dims_does_not_overflow(void) {
+  int64_t shape[2] = {2, 2}, xs[2] = {1, (int64_t)1 << 62}, ys[2] = {2, 1};
+  int8_t ys_buf[4];
+  DLTensor x = tensor((void *)(uintptr_t)0x1000, kDLInt, 8, 2, shape, xs);
+  DLTensor y = tensor(ys_buf, kDLInt, 8, 2, shape, ys);
+  c2op__plan plan;
+  CHECK_OK(c2op__plan_unary(&x, "x", &y, "y", 1, &plan));
+  CHECK_EQ_INT(plan.ndim, 2);
+}
+
 static void one_element_overlapping_by_half_reads_x_first(void) {
   unsigned char buf[8] = {0x01, 0x02, 0x03, 0x04, 0xaa, 0xbb, 0xcc, 0xdd};
   int32_t v;
@@ -227,5 +250,6 @@ int main(void) {
   RUN(a_shape_too_long_for_its_message_is_cut);
   RUN(tensors_with_too_many_dims_are_refused);
   RUN(one_element_overlapping_by_half_reads_x_first);
+  RUN(merging_dims_does_not_overflow);
   return TEST_MAIN_END();
 }

@@ -209,6 +209,11 @@ static c2op_status tensor_extent(const DLTensor *t, const char *name, size_t ele
                  C2OP_ERR_OVERFLOW, "%s: byte extent of the strides overflows int64", name);
   C2OP_RETURN_IF(lo_b < 0 && base < (uintptr_t)(-(lo_b + 1)) + 1, C2OP_ERR_OVERFLOW,
                  "%s: negative strides reach below address 0", name);
+  /* The planner adds up both directions' reaches (after flipping negative
+   * strides), so the whole span must fit in int64 too. */
+  int64_t span_b;
+  C2OP_RETURN_IF(__builtin_sub_overflow(hi_b, lo_b, &span_b), C2OP_ERR_OVERFLOW,
+                 "%s: strides span more than 2^63 bytes", name);
   uintptr_t end;
   C2OP_RETURN_IF(__builtin_add_overflow(base, (uintptr_t)hi_b, &end), C2OP_ERR_OVERFLOW,
                  "%s: strides reach past the end of the address space", name);
@@ -446,7 +451,10 @@ c2op_status c2op__plan_unary(const DLTensor *x, const char *xname, DLTensor *y,
   /* Merge dims that are contiguous together in both x and y. */
   int32_t m = 0;
   for (int32_t i = 1; i < p.ndim; i++) {
-    if (p.ys[i] == p.ys[m] * p.shape[m] && p.xs[i] == p.xs[m] * p.shape[m]) {
+    int64_t ynext, xnext; /* where dim m ends; past int64, nothing merges */
+    if (!__builtin_mul_overflow(p.ys[m], p.shape[m], &ynext) &&
+        !__builtin_mul_overflow(p.xs[m], p.shape[m], &xnext) && p.ys[i] == ynext &&
+        p.xs[i] == xnext) {
       p.shape[m] *= p.shape[i];
     } else {
       m++;

@@ -92,10 +92,18 @@ static c2op_status sum_cpu_kernel(const c2op_context *ctx, int32_t num_inputs,
   int64_t numel;
   C2OP_TRY(c2op__check_tensor(y, "outputs[0]", &numel));
   const size_t elem = c2op__dtype_size(y->dtype);
+  /* y's own layout first (extent, no overlap with itself), so that a bad y
+   * is reported as such and not as the accumulator it would need. */
+  c2op__plan y_plan;
+  C2OP_TRY(c2op__plan_unary(y, "outputs[0]", y, "outputs[0]", elem, &y_plan));
+  size_t acc_bytes;
+  C2OP_RETURN_IF(__builtin_mul_overflow((size_t)numel, elem, &acc_bytes), C2OP_ERR_OVERFLOW,
+                 "outputs[0]: %lld elements of %zu bytes overflow size_t", (long long)numel,
+                 elem);
 
   /* Accumulate into a compact scratch tensor, then copy to y: inputs may
    * alias y (in place) or each other. */
-  char *acc = c2op__malloc((size_t)numel * elem);
+  char *acc = c2op__malloc(acc_bytes);
   C2OP_RETURN_IF(!acc, C2OP_ERR_OUT_OF_MEMORY, "Sum: out of memory for %lld elements",
                  (long long)numel);
   c2op__plan *plans = c2op__malloc(((size_t)num_inputs + 1) * sizeof *plans);
