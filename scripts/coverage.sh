@@ -17,14 +17,14 @@ find "$build" -name '*.gcda' -delete
 # The whole suite, except: test_large (2^31 elements, far too slow
 # instrumented; its paths are the 64-bit index ones that test_negative
 # reaches on small tensors too), install (links an uninstrumented consumer
-# against the instrumented archive) and neon_cross_compile (builds nothing
+# against the instrumented archive) and neon_cross (builds nothing
 # of this build). The per-ISA reruns of test_negative and test_kernels
 # (C2OP_ISA=scalar, sse2, avx2) are part of the suite, so every kernel file
 # this CPU can run is counted.
 # A failing test fails `make coverage`, after the report.
 tests_ok=1
 ctest --test-dir "$build" -j "$jobs" --output-on-failure \
-  -E '^(test_large|install|neon_cross_compile)$' || tests_ok=0
+  -E '^(test_large|install|neon_cross)$' || tests_ok=0
 
 # gcovr options: --exclude-unreachable-branches drops the branches gcc
 # attributes to lines with no code of their own (closing braces, the exits

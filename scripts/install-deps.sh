@@ -15,6 +15,22 @@ command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
 [ -f /usr/include/dlpack/dlpack.h ] || missing="$missing libdlpack-dev"
 # NumPy for the CLI's byte-for-byte comparison with np.save (tests/cli).
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || missing="$missing python3-numpy"
+# Optional, on x86-64: Debian's AArch64 cross compiler (with its C library)
+# and qemu-user run the NEON kernels under emulation (scripts/check-neon.sh,
+# ctest neon_cross). If they cannot be installed that test is skipped; the
+# build goes on.
+if [ "$(uname -m)" = x86_64 ]; then
+  optional=""
+  command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 &&
+    [ -f /usr/aarch64-linux-gnu/include/stdio.h ] ||
+    optional="$optional gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
+  command -v qemu-aarch64 >/dev/null 2>&1 || optional="$optional qemu-user"
+  if [ -n "$optional" ]; then
+    # shellcheck disable=SC2086
+    c2op_apt_install "c2op (optional, NEON check)" $optional ||
+      echo "c2op: the NEON check will be skipped" >&2
+  fi
+fi
 if [ -z "$missing" ]; then
   exit 0
 fi
