@@ -612,6 +612,60 @@ static void sum_errors_agree_with_cpu(void) {
   layout e = compact_layout(2, zero, 4, 0);
   layout le[2] = {e, e};
   compare_sum("empty", all_dtypes[10], 2, slots, le, 2, &e);
+
+  /* Errors in y name y on both backends, whatever else is wrong: a y
+   * overlapping itself beside an input whose strides reach past int64, and
+   * a y whose byte extent overflows (it used to be reported as the
+   * internal "scratch"). Nothing is dereferenced. */
+  static float buf[64];
+  const DLDataType f32 = all_dtypes[10], c128 = {kDLComplex, 128, 1};
+  int64_t sh[2] = {4, 8}, bad_in[2] = {INT64_MAX / 2, 1}, bad_y[2] = {0, 1};
+  int64_t huge[1] = {(int64_t)1 << 61}, stride0[1] = {0}, one[1] = {1};
+  const struct {
+    DLDataType dt;
+    size_t lane; /* float32 lanes, or complex128's float64 halves */
+    int32_t ndim;
+    int64_t *shape, *in0_strides, *in1_strides, *y_strides;
+    c2op_status status;
+    const char *message;
+  } cases[] = {
+      {f32, 4, 2, sh, NULL, bad_in, bad_y, C2OP_ERR_OVERLAP, "outputs[0]: stride 0 on dim 0"},
+      {c128, 8, 1, huge, stride0, stride0, one, C2OP_ERR_OVERFLOW,
+       "outputs[0]: byte extent of the strides overflows int64"},
+  };
+  c2op_kernel_fn k = NULL;
+  CHECK_OK(c2op_kernel_lookup("Sum", C2OP_DEVICE_CPU, &k));
+  for (size_t i = 0; k && i < sizeof cases / sizeof cases[0]; i++) {
+    DLTensor x0 = {buf,          {kDLCPU, 0},           cases[i].ndim, cases[i].dt,
+                   cases[i].shape, cases[i].in0_strides, 0};
+    DLTensor x1 = x0, ty = x0;
+    x1.strides = cases[i].in1_strides;
+    ty.strides = cases[i].y_strides;
+    const DLTensor *in[2] = {&x0, &x1};
+    DLTensor *out[1] = {&ty};
+    CHECK_STATUS(k(NULL, 2, in, 1, out), cases[i].status);
+    CHECK_CONTAINS(c2op_last_error(), cases[i].message);
+    CHECK_STATUS(
+        c2op__cuda_emulate_sum(2, in, &ty, C2OP__UNARY_ADD_FLOAT, cases[i].lane, NULL, 0),
+        cases[i].status);
+    CHECK_CONTAINS(c2op_last_error(), cases[i].message);
+  }
+}
+
+/* The dense kernel takes 32-bit indices only where the vector count and
+ * every index fit: 2^32 - 1 vectors do, exactly 2^32 do not (cast to 32
+ * bits the count would be 0, and nothing would run). */
+static void index32_covers_only_counts_that_fit(void) {
+  const int64_t per_vec = 4; /* float32 lanes per 16-byte vector */
+  CHECK_EQ_INT(c2op__cuda_dense_index32(0, 1000 * per_vec, 4), 1);
+  CHECK_EQ_INT(c2op__cuda_dense_index32(0, ((int64_t)UINT32_MAX - 1000) * per_vec, 4), 1);
+  CHECK_EQ_INT(c2op__cuda_dense_index32(0, (int64_t)UINT32_MAX * per_vec, 4), 1);
+  CHECK_EQ_INT(c2op__cuda_dense_index32(0, ((int64_t)1 << 32) * per_vec, 4), 0);
+  CHECK_EQ_INT(c2op__cuda_dense_index32(0, ((int64_t)1 << 32) * per_vec + 3, 4), 0);
+  CHECK_EQ_INT(c2op__cuda_dense_index32(0, ((int64_t)1 << 40) * per_vec, 4), 0);
+  /* A head of one lane before the first 16-byte boundary. */
+  CHECK_EQ_INT(c2op__cuda_dense_index32(12, ((int64_t)1 << 32) * per_vec + 1, 4), 0);
+  CHECK_EQ_INT(c2op__cuda_dense_index32(12, (int64_t)UINT32_MAX * per_vec + 1, 4), 1);
 }
 
 static c2op_status emulated_sum2(DLDataType dt, int64_t n, const void *a, const void *b,
@@ -646,5 +700,6 @@ int main(void) {
   RUN(sum_matches_cpu_for_every_dtype_count_and_layout);
   RUN(sum_special_values_exact);
   RUN(sum_errors_agree_with_cpu);
+  RUN(index32_covers_only_counts_that_fit);
   return TEST_MAIN_END();
 }

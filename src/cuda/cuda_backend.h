@@ -34,9 +34,12 @@ c2op_status c2op__cuda_unary(const c2op_context *ctx, const c2op__plan *plan, in
 /* Sum: y = inputs[0] + ... + inputs[num_inputs - 1] with the ADD op `add`
  * in lanes of `lane_bytes`, on device `device_id` and the context's stream.
  * The caller has checked the tensors (same shape, dtype and device, device
- * pointers). Inputs may alias y or each other: they are accumulated in a
- * stream-ordered scratch buffer, then copied to y. Every plan is built
- * before anything is launched, so layout errors leave y untouched. */
+ * pointers). When no input overlaps y the sum goes straight into y (the
+ * first two inputs in one fused pass where they allow); otherwise (inputs
+ * aliasing y) it is accumulated in a stream-ordered scratch buffer, then
+ * copied to y. y's own layout is checked first, and every plan is built
+ * before anything is launched, so layout errors leave y untouched and name
+ * the tensor at fault. */
 c2op_status c2op__cuda_sum(const c2op_context *ctx, int32_t device_id, int32_t num_inputs,
                            const DLTensor *const *inputs, DLTensor *y, c2op__unary_op add,
                            size_t lane_bytes);
@@ -64,6 +67,10 @@ c2op_status c2op__cuda_emulate_unary(const c2op__plan *plan, c2op__unary_op op,
 c2op_status c2op__cuda_emulate_sum(int32_t num_inputs, const DLTensor *const *inputs,
                                    DLTensor *y, c2op__unary_op add, size_t lane_bytes,
                                    char *kernels, size_t kernels_size);
+/* Whether the dense kernel would index a run of `lanes` lanes of
+ * `lane_bytes` from address `start` in 32 bits (when C2OP_CUDA_INDEX32=1):
+ * 1 when every index and the vector count fit, else 0. */
+int c2op__cuda_dense_index32(uintptr_t start, int64_t lanes, size_t lane_bytes);
 /* When the rows kernel takes the plan (lanes of `lane_bytes`): returns 1,
  * the byte offsets from plan->x and plan->y of row `row`'s first element,
  * the block shape (tx threads along a row, ty rows) and the lanes per

@@ -2,9 +2,13 @@
  * NegateGradient and Sum, device checks, workspace memory.
  *
  * Semantics match the CPU exactly (elementwise.cuh says how; it holds every
- * kernel body as __host__ __device__ code). Indexing is 64-bit throughout.
+ * kernel body as __host__ __device__ code). Offsets are 64-bit throughout;
+ * index math is 32-bit only where it provably fits (the strided kernel's
+ * dim split, the tiled kernel's tile numbers, the dense kernel's vector
+ * index with C2OP_CUDA_INDEX32=1).
  *
- * Four kernels, picked per plan (launch_plan):
+ * Four kernels picked per plan (launch_plan), and Sum's fused first
+ * addition (Add2Body, sum_direct):
  *  - VecBody: dense x and y with the same alignment modulo 16: 16-byte
  *    loads and stores, kVecPerThread vectors per thread issued before any
  *    store; thread 0 also does the unaligned head and the tail lanes, so a
@@ -21,7 +25,7 @@
  *    address is lane-aligned, else byte by byte.
  * Copies of dense tensors use cudaMemcpyAsync. Partial overlap of x and y
  * goes through a stream-ordered scratch buffer (cudaMallocAsync); so does
- * Sum's accumulator.
+ * Sum's accumulator, when an input overlaps y.
  *
  * Every launch, copy and scratch buffer goes through an Exec: on the GPU
  * it works on the stream; for the test hooks (host = true) it runs the same
@@ -365,10 +369,12 @@ DenseSplit dense_split(uintptr_t start, int64_t total, size_t lane) {
   return d;
 }
 
-/* Whether every vector index the dense kernel forms over d's grid (below
- * blocks x kThreads x kVecPerThread) fits 32 bits. */
+/* Whether the dense kernel's 32-bit indices cover d: every index it forms
+ * (below blocks x kThreads x kVecPerThread) and the vector count itself
+ * (which the kernel compares them with) fit in 32 bits. */
 bool index32_fits(const DenseSplit &d) {
-  return d.blocks * (int64_t)kThreads * kVecPerThread <= ((int64_t)1 << 32);
+  return d.nvec <= (int64_t)UINT32_MAX &&
+         d.blocks * (int64_t)kThreads * kVecPerThread <= ((int64_t)1 << 32);
 }
 
 /* Whether the dense kernel uses 32-bit vector indices where they fit
@@ -543,6 +549,14 @@ c2op_status sum(const Exec &ex, int32_t num_inputs, const DLTensor *const *input
   C2OP_TRY(c2op__check_tensor(y, "outputs[0]", &numel));
   if (numel == 0) return C2OP_OK;
   const size_t elem = c2op__dtype_size(y->dtype);
+  /* y's own layout first (extent, no overlap with itself), as the CPU
+   * kernel does: errors in y name y, whatever the inputs are. */
+  c2op__plan y_plan;
+  C2OP_TRY(c2op__plan_unary(y, "outputs[0]", y, "outputs[0]", elem, &y_plan));
+  size_t acc_bytes;
+  C2OP_RETURN_IF(__builtin_mul_overflow((size_t)numel, elem, &acc_bytes), C2OP_ERR_OVERFLOW,
+                 "outputs[0]: %lld elements of %zu bytes overflow size_t", (long long)numel,
+                 elem);
   c2op__plan *plans =
       static_cast<c2op__plan *>(malloc(((size_t)num_inputs + 1) * sizeof(c2op__plan)));
   C2OP_RETURN_IF(!plans, C2OP_ERR_OUT_OF_MEMORY, "Sum: out of memory for plans");
@@ -552,7 +566,7 @@ c2op_status sum(const Exec &ex, int32_t num_inputs, const DLTensor *const *input
     return s;
   }
   void *acc = nullptr;
-  s = scratch_alloc(ex, (size_t)numel * elem, "Sum", "accumulator", &acc);
+  s = scratch_alloc(ex, acc_bytes, "Sum", "accumulator", &acc);
   if (s != C2OP_OK) {
     free(plans);
     return s;
@@ -669,6 +683,10 @@ extern "C" c2op_status c2op__cuda_emulate_sum(int32_t num_inputs, const DLTensor
   if (ex.log) ex.log[0] = '\0';
   host_misaligned = 0;
   return emulation_result(sum(ex, num_inputs, inputs, y, add, lane_bytes));
+}
+
+extern "C" int c2op__cuda_dense_index32(uintptr_t start, int64_t lanes, size_t lane_bytes) {
+  return index32_fits(dense_split(start, lanes, lane_bytes)) ? 1 : 0;
 }
 
 extern "C" int c2op__cuda_rows_layout(const c2op__plan *plan, size_t lane_bytes, int64_t row,
