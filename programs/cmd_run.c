@@ -145,6 +145,14 @@ static int do_run(const run_args *a, run_op op) {
     cli_error("%s: unsupported dtype '%s' for %s: %s", a->in, h.descr, a->op_name, lib_message());
     goto done;
   }
+  /* And the device's, on no elements: a file with none would otherwise
+   * never reach the GPU, and succeed without one. */
+  static char probe[16];
+  if (a->on_cuda &&
+      apply_op_cuda(op, ws, (int32_t)a->device_id, ctx, h.dtype, probe, 0) != C2OP_OK) {
+    cli_error("--device cuda:%" PRId64 ": %s", a->device_id, c2op_last_error());
+    goto done;
+  }
   if (fstat(in_fd, &st) == 0 && S_ISREG(st.st_mode)) {
     uint64_t have = (uint64_t)st.st_size > h.data_offset ? (uint64_t)st.st_size - h.data_offset : 0;
     if (have != h.data_bytes) {

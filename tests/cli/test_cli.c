@@ -1054,6 +1054,44 @@ static void net_feeds_fortran_and_big_endian_files(void) {
   blob_free(&want);
 }
 
+/* --device cuda reaches the device even for a file with no elements: an
+ * empty file and a non-empty one get the same verdict (with no GPU, or no
+ * such device, both fail and write nothing; with one, both succeed). */
+static void run_on_cuda_treats_empty_files_like_others(void) {
+  npy_case full, empty;
+  make_1d_case(&full, ref_dt(kDLFloat, 32), 6, REF_OP_NEGATIVE);
+  make_1d_case(&empty, ref_dt(kDLFloat, 32), 0, REF_OP_NEGATIVE);
+  const char *fin = path_of("dev_full.npy"), *ein = path_of("dev_empty.npy");
+  const char *fout = path_of("dev_full_out.npy"), *eout = path_of("dev_empty_out.npy");
+  write_file(fin, full.file.bytes, full.file.len);
+  write_file(ein, empty.file.bytes, empty.file.len);
+  static const char *const devices[] = {"cuda", "cuda:4095"};
+  for (int d = 0; d < 2; d++) {
+    unlink(fout);
+    unlink(eout);
+    result rf = RUN_CLI("run", "Negative", fin, "-o", fout, "--device", devices[d]);
+    result re = RUN_CLI("run", "Negative", ein, "-o", eout, "--device", devices[d]);
+    if (rf.code != re.code)
+      TEST_FAIL_("--device %s: exit %d on 6 elements, %d on none (%s)", devices[d], rf.code,
+                 re.code, text_of(&re.err));
+    if (re.code == 0) {
+      check_file_equals(eout, &empty.expected, "empty file on CUDA");
+    } else {
+      CHECK(!file_exists(eout));
+      CHECK_CONTAINS(text_of(&re.err), "--device cuda");
+    }
+    if (!c2op_has_cuda() || d == 1) CHECK_EXIT(re, 1); /* no backend, or no such device */
+    result_free(&rf);
+    result_free(&re);
+  }
+  unlink(fin);
+  unlink(ein);
+  unlink(fout);
+  unlink(eout);
+  case_free(&full);
+  case_free(&empty);
+}
+
 /* Any valid file name can be written (the temporary's name is capped), a
  * dangling symlink gets its target created and stays a link, and `net`
  * refuses two fetches into one file however they are spelled. */
@@ -1336,6 +1374,7 @@ int main(int argc, char **argv) {
   RUN(malformed_files_fail_and_leave_the_output_alone);
   RUN(a_missing_input_or_unwritable_output_fails);
   RUN(outputs_take_any_name_follow_dangling_links_and_never_collide);
+  RUN(run_on_cuda_treats_empty_files_like_others);
   RUN(usage_errors_exit_2);
   RUN(every_command_has_help);
   RUN(net_backward_gives_minus_y_grad);
