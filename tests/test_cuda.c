@@ -395,6 +395,54 @@ static void workspace_runs_ops_and_backward_nets_on_cuda(void) {
 }
 
 
+/* Feed and fetch_copy between CUDA tensors are ordered after ops queued on
+ * a non-blocking context stream: a large op, then at once a copy of its
+ * output into a CUDA tensor of the caller's. */
+static void workspace_copies_wait_for_a_context_stream(void) {
+  cudaStream_t stream;
+  CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking) == cudaSuccess);
+  c2op_context *ctx = NULL;
+  CHECK_OK(c2op_context_create(&ctx));
+  CHECK_OK(c2op_context_set_cuda_stream(ctx, stream));
+  c2op_workspace *ws = NULL;
+  CHECK_OK(c2op_workspace_create(&ws));
+  const int64_t n = (int64_t)1 << 26; /* 256 MiB of float32: about 0.2 ms of kernel */
+  float *host = malloc((size_t)n * 4), *back = malloc((size_t)n * 4);
+  void *dev_out = device_buffer((size_t)n * 4);
+  if (ws && host && back && dev_out) {
+    for (int64_t i = 0; i < n; i++) host[i] = (float)(i % 1000) + 0.5f;
+    int64_t shape[1] = {n};
+    DLTensor tx = {host, {kDLCPU, 0}, 1, {kDLFloat, 32, 1}, shape, NULL, 0};
+    const c2op_device_option cuda = {C2OP_DEVICE_CUDA, 0};
+    CHECK_OK(c2op_workspace_feed_on(ws, "X", &tx, &cuda));
+    const char *in[1] = {"X"}, *out[1] = {"Y"};
+    c2op_op_def *def = NULL;
+    CHECK_OK(c2op_op_def_create("Negative", 1, in, 1, out, &def));
+    if (def) {
+      def->device_option = cuda;
+      for (int round = 0; round < 3; round++) {
+        CHECK_OK(c2op_workspace_run_op(ws, ctx, def)); /* queued on the stream */
+        DLTensor td = {dev_out, {kDLCUDA, 0}, 1, {kDLFloat, 32, 1}, shape, NULL, 0};
+        CHECK_OK(c2op_workspace_fetch_copy(ws, "Y", &td)); /* CUDA to CUDA */
+        CHECK(cudaMemcpy(back, dev_out, (size_t)n * 4, cudaMemcpyDeviceToHost) == cudaSuccess);
+        int64_t bad = 0;
+        for (int64_t i = 0; i < n; i++) bad += back[i] != -host[i];
+        if (bad) TEST_FAIL_("round %d: %lld of %lld elements not negated", round, (long long)bad,
+                            (long long)n);
+        CHECK(cudaMemset(dev_out, 0, (size_t)n * 4) == cudaSuccess);
+        CHECK_OK(c2op_workspace_remove(ws, "Y"));
+      }
+    }
+    c2op_op_def_destroy(def);
+  }
+  cudaFree(dev_out);
+  free(host);
+  free(back);
+  c2op_workspace_destroy(ws);
+  c2op_context_destroy(ctx);
+  cudaStreamDestroy(stream);
+}
+
 /* ---- Sum ------------------------------------------------------------------ */
 
 #define MAX_SLOTS 6
@@ -773,6 +821,7 @@ int main(void) {
   RUN(runs_on_the_context_stream);
   RUN(errors_leave_y_untouched);
   RUN(workspace_runs_ops_and_backward_nets_on_cuda);
+  RUN(workspace_copies_wait_for_a_context_stream);
   RUN(sum_special_values_exact);
   RUN(sum_matches_cpu_for_every_dtype);
   RUN(sum_large_and_on_a_stream);

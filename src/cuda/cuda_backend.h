@@ -47,6 +47,8 @@ c2op_status c2op__cuda_sum(const c2op_context *ctx, int32_t device_id, int32_t n
 /* Device memory for workspace blobs (synchronous). */
 c2op_status c2op__cuda_malloc(int32_t device_id, size_t bytes, void **out);
 void c2op__cuda_free(int32_t device_id, void *ptr);
+/* Waits for all work queued on device `device_id`, on any stream. */
+c2op_status c2op__cuda_synchronize(int32_t device_id);
 /* Copies bytes between host and device or device and device, and waits for
  * the device first (so work queued on any stream is done). kind: 0 host to
  * device, 1 device to host, 2 device to device. */

@@ -723,6 +723,13 @@ extern "C" void c2op__cuda_free(int32_t device_id, void *ptr) {
   (void)cudaFree(ptr);
 }
 
+extern "C" c2op_status c2op__cuda_synchronize(int32_t device_id) {
+  DeviceGuard guard(device_id);
+  if (guard.status != C2OP_OK) return guard.status;
+  CUDA_TRY(cudaDeviceSynchronize(), "waiting for the device");
+  return C2OP_OK;
+}
+
 extern "C" c2op_status c2op__cuda_memcpy_sync(int32_t device_id, void *dst, const void *src,
                                               size_t bytes, int kind) {
   DeviceGuard guard(device_id);

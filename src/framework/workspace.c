@@ -211,11 +211,22 @@ static int is_compact(const DLTensor *t) {
 #endif
 
 /* dst = src for tensors of the same dtype and shape on any devices: within
- * a device class through NegateGradient's copy; across host and CUDA
- * through compact staging buffers and a synchronous memcpy. */
+ * a device class through NegateGradient's copy (between CUDA tensors with
+ * the device idle before and after); across host and CUDA through compact
+ * staging buffers and a synchronous memcpy. */
 static c2op_status copy_across(const DLTensor *src, DLTensor *dst) {
   const c2op__device_class sc = c2op__device_class_of(src->device);
   const c2op__device_class dc = c2op__device_class_of(dst->device);
+#ifdef C2OP_HAVE_CUDA
+  if (sc == C2OP__DEVICE_CUDA && dc == C2OP__DEVICE_CUDA) {
+    /* The copy runs on the default stream, which does not wait for an op
+     * queued on a non-blocking context stream: wait for the device first,
+     * and for the copy before returning, as the copies across do. */
+    C2OP_TRY(c2op__cuda_synchronize(src->device.device_id));
+    C2OP_TRY(c2op_negate_gradient(src, dst));
+    return c2op__cuda_synchronize(dst->device.device_id);
+  }
+#endif
   if (sc == dc) return c2op_negate_gradient(src, dst);
 #ifdef C2OP_HAVE_CUDA
   c2op_tensor_type type;
