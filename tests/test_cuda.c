@@ -380,6 +380,10 @@ static void workspace_runs_ops_and_backward_nets_on_cuda(void) {
   CHECK_OK(c2op_workspace_fetch_copy(ws, "X_grad", &txg));
   /* Y = -X through NegateGradient: X_grad = -(-Y_grad) = Y_grad. */
   for (int i = 0; i < 6; i++) CHECK(xg[i] == g[i]);
+  /* A device that does not exist: no device, as for the ops. */
+  const c2op_device_option nowhere = {C2OP_DEVICE_CUDA, 4095};
+  CHECK_STATUS(c2op_workspace_feed_on(ws, "W", &tx, &nowhere), C2OP_ERR_NO_DEVICE);
+  CHECK(!c2op_workspace_has_blob(ws, "W"));
   /* A CPU op on a CUDA blob is refused, the workspace unchanged. */
   c2op_op_def *c = NULL;
   const char *z[1] = {"Z"};

@@ -84,7 +84,7 @@ template <typename K> __global__ void tiled_entry(K k) {
 
 c2op_status cuda_error(cudaError_t e, const char *what) {
   (void)cudaGetLastError(); /* clear a non-sticky error */
-  if (e == cudaErrorNoDevice || e == cudaErrorInsufficientDriver)
+  if (e == cudaErrorNoDevice || e == cudaErrorInsufficientDriver || e == cudaErrorInvalidDevice)
     return c2op__error(C2OP_ERR_NO_DEVICE, "%s: no usable CUDA device: %s", what,
                        cudaGetErrorString(e));
   return c2op__error(C2OP_ERR_CUDA, "%s: CUDA error %s: %s", what, cudaGetErrorName(e),
