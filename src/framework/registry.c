@@ -36,7 +36,26 @@ static pthread_rwlock_t table_lock = PTHREAD_RWLOCK_INITIALIZER;
 #endif
 static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
 
+/* fork(): the prepare handler takes the table lock for writing, so that no
+ * other thread is inside it when the process is copied (the lock is never
+ * held across user code); the parent releases it; the child, whose only
+ * thread is the forking one, starts with a fresh lock (unlocking would not
+ * do: glibc checks the writer's thread id, which the child does not
+ * share). Without this a child forked while another thread looked up or
+ * registered an op hung on its first registration or look-up. */
+static void registry_prepare(void) { pthread_rwlock_wrlock(&table_lock); }
+static void registry_parent(void) { pthread_rwlock_unlock(&table_lock); }
+static void registry_child(void) {
+#ifdef PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP
+  static const pthread_rwlock_t fresh = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+#else
+  static const pthread_rwlock_t fresh = PTHREAD_RWLOCK_INITIALIZER;
+#endif
+  memcpy(&table_lock, &fresh, sizeof table_lock);
+}
+
 static void load_builtins(void) {
+  pthread_atfork(registry_prepare, registry_parent, registry_child);
   for (int32_t i = 0; i < c2op__num_builtin_ops; i++) {
     const c2op__op_entry *e = c2op__builtin_ops[i];
     table[i].schema = e->schema;
