@@ -12,10 +12,15 @@
  *
  * Linked against the static library (the pool is internal).
  */
-#define _POSIX_C_SOURCE 200809L /* setenv */
+#define _POSIX_C_SOURCE 200809L /* setenv, readlink */
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +62,34 @@ static void pool_runs_every_task_exactly_once(void) {
       }
   /* Workers are started on demand, one fewer than the threads of a job. */
   CHECK_EQ_INT(c2op__pool_num_workers(), 7);
+}
+
+/* A task that takes a little while, so that every woken worker has time
+ * to see the job before it ends. */
+static void slow_task(void *arg, int64_t task) {
+  (void)arg;
+  (void)task;
+  const struct timespec t = {0, 200000};
+  nanosleep(&t, NULL);
+}
+
+/* After a job of 8 threads the pool has 7 workers; a job of 2 threads
+ * wakes them all but only one enters it (the others used to enter, run
+ * nothing and leave, and the caller waited for each). */
+static void workers_a_job_does_not_ask_for_stay_out(void) {
+  atomic_int counts[8];
+  for (int i = 0; i < 8; i++) atomic_init(&counts[i], 0);
+  count_job job = {counts};
+  c2op__pool_run(8, 8, count_task, &job);
+  CHECK_EQ_INT(c2op__pool_num_workers(), 7);
+  int most = 0;
+  for (int rep = 0; rep < 50; rep++) {
+    c2op__pool_run(2, 4, slow_task, NULL);
+    const int entered = c2op__pool_entered_last_job();
+    if (entered > most) most = entered;
+  }
+  CHECK(most <= 1);
+  if (most > 1) printf("     up to %d workers entered a 2-thread job\n", most);
 }
 
 /* Fills x with random float bits, runs y = -x (or in place), checks bits. */
@@ -303,15 +336,69 @@ static void padded_rows_into_dense_y_stream_exactly(void) {
   }
 }
 
-int main(void) {
+/* --exit-while-calling: a thread keeps making 2-thread calls while main
+ * returns. exit() runs the pool's destructor with the thread still calling
+ * in: it must not wait for that thread to stop (it never does), and under
+ * ThreadSanitizer nothing it does may race with the calls. */
+static void *call_forever(void *arg) {
+  (void)arg;
+  static float x[1 << 16], y[1 << 16];
+  int64_t shape[1] = {1 << 16};
+  DLTensor tx = {x, {kDLCPU, 0}, 1, {kDLFloat, 32, 1}, shape, NULL, 0}, ty = tx;
+  ty.data = y;
+  c2op_context *ctx = NULL;
+  if (c2op_context_create(&ctx) != C2OP_OK || c2op_context_set_num_threads(ctx, 2) != C2OP_OK)
+    return NULL;
+  for (;;) (void)c2op_negative_ex(ctx, &tx, &ty);
+  return NULL;
+}
+
+static int exit_while_calling(void) {
+  pthread_t t;
+  if (pthread_create(&t, NULL, call_forever, NULL) != 0) return 3;
+  const struct timespec warm = {0, 50000000};
+  nanosleep(&warm, NULL);
+  return 0; /* exit() with the thread inside c2op */
+}
+
+/* Runs this program in --exit-while-calling mode: it must exit 0, in time
+ * (an alarm in the child turns a hang into SIGALRM). */
+static void exit_is_not_held_up_by_a_thread_still_calling(void) {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) {
+    printf("     skipped: /proc/self/exe unreadable\n");
+    return;
+  }
+  self[n] = '\0';
+  for (int rep = 0; rep < 5; rep++) {
+    fflush(stdout);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      alarm(60);
+      execl(self, self, "--exit-while-calling", (char *)NULL);
+      _exit(127);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      TEST_FAIL_("run %d: the child %s %d", rep, WIFEXITED(status) ? "exited with" : "died of signal",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+  }
+}
+
+int main(int argc, char **argv) {
   /* Before any c2op call: the settings are read once. */
   setenv("C2OP_PARALLEL_MIN_BYTES", "0", 1);
   setenv("C2OP_STREAMING_BYTES", "0", 1);
+  if (argc == 2 && strcmp(argv[1], "--exit-while-calling") == 0) return exit_while_calling();
   g_rng = test_seed();
   RUN(pool_runs_every_task_exactly_once);
+  RUN(workers_a_job_does_not_ask_for_stay_out);
   RUN(context_thread_counts_give_exact_results);
   RUN(concurrent_callers_are_exact_and_do_not_grow_the_pool);
   RUN(every_width_streams_exactly_over_threads);
   RUN(padded_rows_into_dense_y_stream_exactly);
+  RUN(exit_is_not_held_up_by_a_thread_still_calling);
   return TEST_MAIN_END();
 }

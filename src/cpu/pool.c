@@ -47,7 +47,10 @@ typedef struct {
   _Alignas(64) _Atomic uint64_t job;
   atomic_int caller_sleeping;
   int64_t num_tasks;
-  int64_t participants; /* caller + workers asked to help */
+  /* Caller + workers asked to help. Atomic: a worker that woke late may
+   * read it while the next job's caller writes it (it then finds the job
+   * closed, or not its generation, and touches nothing). */
+  _Atomic int64_t participants;
   c2op__pool_task_fn fn;
   void *arg;
   _Alignas(64) atomic_uchar claimed[C2OP__POOL_MAX_TASKS];
@@ -76,7 +79,8 @@ static int claim(int64_t t) {
  * unclaimed, so a thread that starts late (descheduled, asleep) costs
  * nothing but its share of the speed-up. */
 static void run_tasks(int64_t p) {
-  for (int64_t t = p; t < pool.num_tasks; t += pool.participants)
+  const int64_t step = atomic_load_explicit(&pool.participants, memory_order_relaxed);
+  for (int64_t t = p; t < pool.num_tasks; t += step)
     if (claim(t)) pool.fn(pool.arg, t);
   for (int64_t t = 0; t < pool.num_tasks; t++)
     if (claim(t)) pool.fn(pool.arg, t);
@@ -95,6 +99,8 @@ static void leave_job(void) {
 
 /* Workers that have reached worker_main (tests: c2op__pool_num_started). */
 static atomic_int started_workers;
+/* Workers that entered the latest job (tests: c2op__pool_entered_last_job). */
+static atomic_int entered_last_job;
 
 static void *worker_main(void *arg) {
   const uint64_t index = (uint64_t)(uintptr_t)arg;
@@ -118,6 +124,10 @@ static void *worker_main(void *arg) {
       if (stop) return NULL;
     }
     seen = w >> 32;
+    /* A job that asks for fewer workers than the pool has leaves the rest
+     * out: they do not enter (the caller waits only for workers inside). */
+    if ((int64_t)index + 1 >= atomic_load_explicit(&pool.participants, memory_order_relaxed))
+      continue;
     /* Enter the job if it is still open and of that generation. */
     int entered = 0;
     while ((w >> 32) == seen && (w & JOB_OPEN)) {
@@ -128,7 +138,9 @@ static void *worker_main(void *arg) {
       }
     }
     if (!entered) continue;
-    if ((int64_t)index + 1 < pool.participants) run_tasks((int64_t)index + 1);
+    atomic_fetch_add_explicit(&entered_last_job, 1, memory_order_relaxed);
+    if ((int64_t)index + 1 < atomic_load_explicit(&pool.participants, memory_order_relaxed))
+      run_tasks((int64_t)index + 1);
     leave_job();
   }
 }
@@ -190,10 +202,11 @@ void c2op__pool_run(int32_t threads, int64_t num_tasks, c2op__pool_task_fn fn, v
   pool.fn = fn;
   pool.arg = arg;
   pool.num_tasks = num_tasks;
-  pool.participants = workers + 1;
+  atomic_store_explicit(&pool.participants, workers + 1, memory_order_relaxed);
   for (int64_t t = 0; t < num_tasks; t++)
     atomic_store_explicit(&pool.claimed[t], 0, memory_order_relaxed);
   atomic_store_explicit(&pool.caller_sleeping, 0, memory_order_relaxed);
+  atomic_store_explicit(&entered_last_job, 0, memory_order_relaxed);
   const uint64_t gen = (atomic_load_explicit(&pool.job, memory_order_relaxed) >> 32) + 1;
   /* Publish under the lock so a worker about to sleep cannot miss it. */
   pthread_mutex_lock(&pool.lock);
@@ -220,6 +233,10 @@ void c2op__pool_run(int32_t threads, int64_t num_tasks, c2op__pool_task_fn fn, v
   pthread_mutex_unlock(&pool_owner);
 }
 
+int32_t c2op__pool_entered_last_job(void) {
+  return atomic_load_explicit(&entered_last_job, memory_order_relaxed);
+}
+
 int32_t c2op__pool_num_started(void) {
   return atomic_load_explicit(&started_workers, memory_order_acquire);
 }
@@ -231,8 +248,14 @@ int32_t c2op__pool_num_workers(void) {
   return n;
 }
 
-/* Joins the workers when the process exits or the library is unloaded. */
+/* Joins the workers when the process exits or the library is unloaded.
+ * It first takes the pool from callers, for good: a job in flight ends
+ * first, and any call after that runs on its own thread. Workers then see
+ * no new job and the shutdown flag within a spin. Without this, a thread
+ * that kept calling held exit up (each new job kept the workers awake),
+ * and the pool's fields were written here while a caller read them. */
 __attribute__((destructor)) static void pool_shutdown(void) {
+  pthread_mutex_lock(&pool_owner);
   pthread_mutex_lock(&pool.lock);
   pool.shutdown = 1;
   const int32_t n = pool.num_workers;

@@ -16,9 +16,15 @@
  * speed-up, not a stall: the caller never waits for a worker that has not
  * started.
  *
+ * A job that asks for fewer threads than the pool has wakes the others
+ * only to let them see that: they do not enter it, and the caller does not
+ * wait for them.
+ *
  * Workers are joined by a destructor when the library is unloaded or the
- * process exits (so LeakSanitizer and dlclose are content); a child process
- * after fork() starts with an empty pool. */
+ * process exits (so LeakSanitizer and dlclose are content); it waits for a
+ * job in flight, and calls made after it (other threads still running at
+ * exit) run on their own thread. A child process after fork() starts with
+ * an empty pool. */
 #ifndef C2OP_CPU_POOL_H
 #define C2OP_CPU_POOL_H
 
@@ -38,6 +44,10 @@ typedef void (*c2op__pool_task_fn)(void *arg, int64_t task);
  * exceeds C2OP__POOL_MAX_TASKS, when the pool is busy with another caller's
  * job, or when no worker can be started. */
 void c2op__pool_run(int32_t threads, int64_t num_tasks, c2op__pool_task_fn fn, void *arg);
+
+/* How many workers entered the latest job (tests; read after
+ * c2op__pool_run returns, when every worker that entered has left). */
+int32_t c2op__pool_entered_last_job(void);
 
 /* How many worker threads exist now (tests). */
 int32_t c2op__pool_num_workers(void);
