@@ -495,6 +495,15 @@ void c2op__plan_through_scratch(const c2op__plan *plan, char *scratch, c2op__pla
   to->overlap = from->overlap = 0;
 }
 
+c2op_status c2op__sum_output_bytes(DLTensor *y, int64_t numel, size_t elem, size_t *bytes) {
+  c2op__plan self;
+  C2OP_TRY(c2op__plan_unary(y, "outputs[0]", y, "outputs[0]", elem, &self));
+  C2OP_RETURN_IF(__builtin_mul_overflow((size_t)numel, elem, bytes), C2OP_ERR_OVERFLOW,
+                 "outputs[0]: %lld elements of %zu bytes overflow size_t", (long long)numel,
+                 elem);
+  return C2OP_OK;
+}
+
 c2op_status c2op__plan_sum(int32_t n, const DLTensor *const *inputs, DLTensor *y, void *acc,
                            c2op__plan *plans) {
   const size_t elem = c2op__dtype_size(y->dtype);

@@ -84,6 +84,13 @@ c2op_status c2op__plan_unary(const DLTensor *x, const char *xname, DLTensor *y,
 void c2op__plan_through_scratch(const c2op__plan *plan, char *scratch, c2op__plan *to,
                                 c2op__plan *from);
 
+/* Sum's output on its own, before anything else: y's extent and that it
+ * does not overlap itself (errors name "outputs[0]"), then the bytes of a
+ * compact accumulator of y's `numel` elements of `elem` bytes (checked
+ * against size_t). Both backends call it first, so that a bad y is
+ * reported as y whatever else is wrong. */
+c2op_status c2op__sum_output_bytes(DLTensor *y, int64_t numel, size_t elem, size_t *bytes);
+
 /* Sum's passes over tensors already checked alike: plans[i] (i < n) takes
  * inputs[i] into `acc`, a compact buffer of y's shape and dtype (the first
  * copies, the others add), plans[n] copies acc to y. Every plan is built

@@ -549,14 +549,10 @@ c2op_status sum(const Exec &ex, int32_t num_inputs, const DLTensor *const *input
   C2OP_TRY(c2op__check_tensor(y, "outputs[0]", &numel));
   if (numel == 0) return C2OP_OK;
   const size_t elem = c2op__dtype_size(y->dtype);
-  /* y's own layout first (extent, no overlap with itself), as the CPU
-   * kernel does: errors in y name y, whatever the inputs are. */
-  c2op__plan y_plan;
-  C2OP_TRY(c2op__plan_unary(y, "outputs[0]", y, "outputs[0]", elem, &y_plan));
+  /* y's own layout first, as the CPU kernel does: errors in y name y,
+   * whatever the inputs are. */
   size_t acc_bytes;
-  C2OP_RETURN_IF(__builtin_mul_overflow((size_t)numel, elem, &acc_bytes), C2OP_ERR_OVERFLOW,
-                 "outputs[0]: %lld elements of %zu bytes overflow size_t", (long long)numel,
-                 elem);
+  C2OP_TRY(c2op__sum_output_bytes(y, numel, elem, &acc_bytes));
   c2op__plan *plans =
       static_cast<c2op__plan *>(malloc(((size_t)num_inputs + 1) * sizeof(c2op__plan)));
   C2OP_RETURN_IF(!plans, C2OP_ERR_OUT_OF_MEMORY, "Sum: out of memory for plans");

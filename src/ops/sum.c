@@ -92,14 +92,10 @@ static c2op_status sum_cpu_kernel(const c2op_context *ctx, int32_t num_inputs,
   int64_t numel;
   C2OP_TRY(c2op__check_tensor(y, "outputs[0]", &numel));
   const size_t elem = c2op__dtype_size(y->dtype);
-  /* y's own layout first (extent, no overlap with itself), so that a bad y
-   * is reported as such and not as the accumulator it would need. */
-  c2op__plan y_plan;
-  C2OP_TRY(c2op__plan_unary(y, "outputs[0]", y, "outputs[0]", elem, &y_plan));
+  /* y's own layout first, so that a bad y is reported as such and not as
+   * the accumulator it would need. */
   size_t acc_bytes;
-  C2OP_RETURN_IF(__builtin_mul_overflow((size_t)numel, elem, &acc_bytes), C2OP_ERR_OVERFLOW,
-                 "outputs[0]: %lld elements of %zu bytes overflow size_t", (long long)numel,
-                 elem);
+  C2OP_TRY(c2op__sum_output_bytes(y, numel, elem, &acc_bytes));
 
   /* Accumulate into a compact scratch tensor, then copy to y: inputs may
    * alias y (in place) or each other. */
