@@ -664,6 +664,11 @@ static void sum_errors_leave_y_untouched(void) {
   CHECK_STATUS(k(NULL, 2, lying, 1, &out), C2OP_ERR_INVALID_ARGUMENT);
   CHECK_CONTAINS(c2op_last_error(), "inputs[1]");
   CHECK_CONTAINS(c2op_last_error(), "host memory");
+  DLTensor null_data = a;
+  null_data.data = NULL;
+  const DLTensor *with_null[2] = {&a, &null_data};
+  CHECK_STATUS(k(NULL, 2, with_null, 1, &out), C2OP_ERR_NULL_POINTER);
+  CHECK_CONTAINS(c2op_last_error(), "inputs[1]: data is NULL");
   const DLTensor *ok[2] = {&a, &a};
   DLTensor *host_out = &h;
   CHECK_STATUS(k(NULL, 2, ok, 1, &host_out), C2OP_ERR_DEVICE_MISMATCH);

@@ -628,6 +628,7 @@ extern "C" c2op_status c2op__cuda_check_tensor(const DLTensor *t, const char *na
   int64_t numel = 0;
   C2OP_TRY(c2op__check_tensor(t, name, &numel));
   if (numel == 0) return C2OP_OK;
+  C2OP_RETURN_IF(!t->data, C2OP_ERR_NULL_POINTER, "%s: data is NULL", name);
   return check_pointer(t, name, device_id);
 }
 
