@@ -22,6 +22,27 @@
 
 #include "c2op.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define C2OP_TEST_HAVE_VALGRIND_H 1
+#endif
+#endif
+
+/* 1 when the test runs under valgrind (which runs one thread at a time),
+ * 0 otherwise or where valgrind's header is missing. A test that cannot
+ * work there skips, saying why. */
+static inline int test_skip_under_valgrind(const char *why) {
+#ifdef C2OP_TEST_HAVE_VALGRIND_H
+  if (RUNNING_ON_VALGRIND) {
+    printf("     skipped under valgrind: %s\n", why);
+    return 1;
+  }
+#endif
+  (void)why;
+  return 0;
+}
+
 static int test_failures_in_current;
 static int test_passed_count;
 static int test_failed_count;

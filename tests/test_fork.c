@@ -22,12 +22,6 @@
 #include "c2op_test.h"
 #include "cpu/pool.h"
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define C2OP_TEST_HAVE_VALGRIND_H 1
-#endif
-#endif
 
 #define N (1 << 16)
 
@@ -122,14 +116,9 @@ static void *registry_busy(void *arg) {
  * loop, since the window is short (without the fork handlers, 17-19 of 20
  * children hung). */
 static void registry_works_in_a_child_forked_while_others_use_it(void) {
-#ifdef C2OP_TEST_HAVE_VALGRIND_H
-  if (RUNNING_ON_VALGRIND) {
-    /* valgrind runs one thread at a time: the busy thread starves the
-     * forking one (2 rounds took 216 s), and the race is not reached. */
-    printf("     skipped under valgrind\n");
-    return;
-  }
-#endif
+  /* valgrind runs one thread at a time: the busy thread starves the
+   * forking one (2 rounds took 216 s), and the race is not reached. */
+  if (test_skip_under_valgrind("one thread at a time")) return;
   pthread_t busy;
   g_stop = 0;
   CHECK(pthread_create(&busy, NULL, registry_busy, NULL) == 0);

@@ -28,12 +28,6 @@
 #include "cpu/pool.h"
 #include "reference.h"
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define C2OP_TEST_HAVE_VALGRIND_H 1
-#endif
-#endif
 
 static uint64_t g_rng;
 
@@ -371,14 +365,9 @@ static int exit_while_calling(void) {
 /* Runs this program in --exit-while-calling mode: it must exit 0, in time
  * (an alarm in the child turns a hang into SIGALRM). */
 static void exit_is_not_held_up_by_a_thread_still_calling(void) {
-#ifdef C2OP_TEST_HAVE_VALGRIND_H
-  if (RUNNING_ON_VALGRIND) {
-    /* The thread left running at exit is the point of the test; valgrind
-     * (tracing the child) counts its stack as possibly lost. */
-    printf("     skipped under valgrind\n");
-    return;
-  }
-#endif
+  /* The thread left running at exit is the point of the test; valgrind
+   * (tracing the child) counts its stack as possibly lost. */
+  if (test_skip_under_valgrind("it counts the thread left running at exit as lost")) return;
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) {
