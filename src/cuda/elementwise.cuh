@@ -98,6 +98,28 @@ template <typename T> C2OP_HD void store(char *p, T v) {
 #endif
 }
 
+/* The 16-byte accesses of vec_block (the dense and rows kernels). Cache
+ * hint, a build-time experiment (scripts/gpu-tune's hN): 0, the default,
+ * plain loads and stores; 1, streaming ones (ld/st.global.cs, evict first). */
+#ifndef C2OP_CUDA_VEC_HINT
+#define C2OP_CUDA_VEC_HINT 0
+#endif
+C2OP_HD uint4 load_vec(const char *p) {
+#if defined(__CUDA_ARCH__) && C2OP_CUDA_VEC_HINT == 1
+  return __ldcs(reinterpret_cast<const uint4 *>(p));
+#else
+  return load<uint4>(p);
+#endif
+}
+
+C2OP_HD void store_vec(char *p, uint4 v) {
+#if defined(__CUDA_ARCH__) && C2OP_CUDA_VEC_HINT == 1
+  __stcs(reinterpret_cast<uint4 *>(p), v);
+#else
+  store<uint4>(p, v);
+#endif
+}
+
 /* A lane at a byte address that may not be aligned to it. */
 template <typename L, bool BYTEWISE> C2OP_HD L load_lane(const char *p) {
   if constexpr (BYTEWISE) {
@@ -210,14 +232,14 @@ C2OP_UNROLL
   for (int k = 0; k < kVecPerThread; k++) {
     const I i = base + (I)k * stride;
     if (i < nvec) {
-      v[k] = load<uint4>(xv + (uint64_t)i * 16);
-      w[k] = kReadsY<OP> ? load<uint4>(yv + (uint64_t)i * 16) : v[k];
+      v[k] = load_vec(xv + (uint64_t)i * 16);
+      w[k] = kReadsY<OP> ? load_vec(yv + (uint64_t)i * 16) : v[k];
     }
   }
 C2OP_UNROLL
   for (int k = 0; k < kVecPerThread; k++) {
     const I i = base + (I)k * stride;
-    if (i < nvec) store<uint4>(yv + (uint64_t)i * 16, apply_vec<OP, L>(v[k], w[k]));
+    if (i < nvec) store_vec(yv + (uint64_t)i * 16, apply_vec<OP, L>(v[k], w[k]));
   }
 }
 
