@@ -303,12 +303,13 @@ static void random_layouts_match_cpu(void) {
   }
 }
 
-/* The dense kernel's name in traces: "vector32" when the run asks for
- * 32-bit indices (C2OP_CUDA_INDEX32=1: ctest's test_cuda_host_index32),
- * else "vector". */
+/* The dense kernel's name in traces: "vector32" when the run takes 32-bit
+ * indices (the default, and C2OP_CUDA_INDEX32=1: ctest's
+ * test_cuda_host_index32), "vector" with C2OP_CUDA_INDEX32 set otherwise
+ * (ctest's test_cuda_host sets 0). */
 static const char *dense_kernel(void) {
   const char *e = getenv("C2OP_CUDA_INDEX32");
-  return e && strcmp(e, "1") == 0 ? "vector32" : "vector";
+  return !e || !*e || strcmp(e, "1") == 0 ? "vector32" : "vector";
 }
 
 /* `seq` (kernel names, space-separated) with each "vector" named as

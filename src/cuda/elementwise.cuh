@@ -42,12 +42,12 @@ namespace c2op_cuda {
 /* Threads per block and 16-byte vectors per thread, overridable at build
  * time for tuning (scripts/gpu-tune). Measured on an H100 (docs/gpu/):
  * 256 x 2 beat 256 x 4, 128 x 4 and 512 x 4 from 4 MiB up and matched
- * 128 x 2; a later same-process sweep against torch.neg found 128 x 2,
- * 256 x 1, 128 x 1 and 512 x 1 no better anywhere beyond the scatter
- * between runs (docs/gpu/2026-11-27/tune.txt; docs/PERFORMANCE.md).
- * kThreads must be a power of two, at least 32. */
+ * 128 x 2 in a first sweep; on a later machine 128 x 2 (torch.neg's own
+ * shape) kept 1.00x torch.neg from 256 MiB up where 256 x 2 fell to 0.98x
+ * (docs/gpu/2026-11-28/; docs/PERFORMANCE.md). kThreads must be a power
+ * of two, at least 32. */
 #ifndef C2OP_CUDA_THREADS
-#define C2OP_CUDA_THREADS 256
+#define C2OP_CUDA_THREADS 128
 #endif
 #ifndef C2OP_CUDA_VEC_PER_THREAD
 #define C2OP_CUDA_VEC_PER_THREAD 2
@@ -225,13 +225,13 @@ template <int OP, typename L, bool BYTEWISE> C2OP_HD void lane_op(const char *xp
  * the vector index: int64_t, or uint32_t where the caller has checked that
  * every index it forms fits (then the index math is 32-bit, and the byte
  * offset one widening multiply). */
-template <int OP, typename L, typename I = int64_t>
+template <int OP, typename L, typename I = int64_t, bool FULL = false>
 C2OP_HD void vec_block(const char *xv, char *yv, I base, I stride, I nvec) {
   uint4 v[kVecPerThread] = {}, w[kVecPerThread] = {};
 C2OP_UNROLL
   for (int k = 0; k < kVecPerThread; k++) {
     const I i = base + (I)k * stride;
-    if (i < nvec) {
+    if (FULL || i < nvec) {
       v[k] = load_vec(xv + (uint64_t)i * 16);
       w[k] = kReadsY<OP> ? load_vec(yv + (uint64_t)i * 16) : v[k];
     }
@@ -239,29 +239,35 @@ C2OP_UNROLL
 C2OP_UNROLL
   for (int k = 0; k < kVecPerThread; k++) {
     const I i = base + (I)k * stride;
-    if (i < nvec) store_vec(yv + (uint64_t)i * 16, apply_vec<OP, L>(v[k], w[k]));
+    if (FULL || i < nvec) store_vec(yv + (uint64_t)i * 16, apply_vec<OP, L>(v[k], w[k]));
   }
 }
 
 /* ---- dense kernel --------------------------------------------------------
- * `head` lanes at x/y, then `nvec` 16-byte aligned vectors, then `tail`
- * lanes. Each thread loads its kVecPerThread vectors before storing any;
+ * `head` lanes at x/y, then `nvec` 16-byte aligned vectors (at xv/yv), then
+ * `tail` lanes. Each thread loads its kVecPerThread vectors before storing
+ * any; a thread whose vectors are all below nvec (all but the last block's)
+ * does so without a bounds test, as few instructions as the loads need;
  * thread 0 of block 0 also does the head and the tail. In place (x == y) is
  * fine: each address is read and written by one thread, read first. 1-D
- * grid. I: the vector index type (vec_block); uint32_t only when the grid
- * times kThreads x kVecPerThread is at most 2^32 (index32_fits). */
+ * grid of kThreads-thread blocks. I: the vector index type (vec_block);
+ * uint32_t only when the grid times kThreads x kVecPerThread is at most
+ * 2^32 (index32_fits). */
 template <int OP, typename L, typename I = int64_t> struct VecBody {
   const char *x;
   char *y;
+  const char *xv; /* x + head lanes */
+  char *yv;       /* y + head lanes */
   int64_t head, nvec, tail;
 
   C2OP_HD void operator()(const Tid &t) const {
-    const int64_t sz = (int64_t)sizeof(L);
-    const char *xv = x + head * sz;
-    char *yv = y + head * sz;
-    const I base = (I)t.bx * (I)(t.bdx * kVecPerThread) + (I)t.tx;
-    vec_block<OP, L, I>(xv, yv, base, (I)t.bdx, (I)nvec);
+    const I base = (I)t.bx * (I)(kThreads * kVecPerThread) + (I)t.tx;
+    if (base + (I)((kVecPerThread - 1) * kThreads) < (I)nvec)
+      vec_block<OP, L, I, true>(xv, yv, base, (I)kThreads, (I)nvec);
+    else
+      vec_block<OP, L, I>(xv, yv, base, (I)kThreads, (I)nvec);
     if (t.bx == 0 && t.tx == 0) {
+      const int64_t sz = (int64_t)sizeof(L);
       for (int64_t i = 0; i < head; i++) lane_op<OP, L, false>(x + i * sz, y + i * sz);
       const int64_t t0 = head + nvec * (int64_t)(16 / sizeof(L));
       for (int64_t i = t0; i < t0 + tail; i++) lane_op<OP, L, false>(x + i * sz, y + i * sz);

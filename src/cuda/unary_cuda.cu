@@ -379,11 +379,12 @@ bool index32_fits(const DenseSplit &d) {
 
 /* Whether the dense kernel uses 32-bit vector indices where they fit
  * (index32_fits): C2OP_CUDA_INDEX32=1 or 0 in the environment, read once;
- * unset, the build's default, C2OP_CUDA_INDEX32 (0: 64-bit). An experiment
- * for the H100's last percent against torch.neg, whose kernel indexes in
- * 32 bits; not measured yet (scripts/gpu-tune: shapes ending in "i"). */
+ * unset, the build's default, C2OP_CUDA_INDEX32 (1: 32-bit where they fit).
+ * torch.neg's kernel indexes in 32 bits too; on an H100 the 32-bit variant
+ * was 1-2% faster at 16 and 64 MiB and never slower (docs/PERFORMANCE.md;
+ * scripts/gpu-tune: variants ending in "i"). */
 #ifndef C2OP_CUDA_INDEX32
-#define C2OP_CUDA_INDEX32 0
+#define C2OP_CUDA_INDEX32 1
 #endif
 bool index32_enabled() {
   static const bool on = [] {
@@ -411,11 +412,13 @@ c2op_status launch_plan(const Exec &ex, const c2op__plan *p, const char *x, char
   }
   const DenseSplit d = dense_split(xa, p->numel * lanes, sizeof(L));
   if (d.blocks > INT32_MAX) return launch_strided<OP, L>(ex, p, x, y, lanes);
+  const char *xv = x + d.head * (int64_t)sizeof(L);
+  char *yv = y + d.head * (int64_t)sizeof(L);
   if (index32_enabled() && index32_fits(d))
-    return launch(ex, VecBody<OP, L, uint32_t>{x, y, d.head, d.nvec, d.tail}, d.blocks, 1,
-                  kThreads, 1, "vector32");
-  return launch(ex, VecBody<OP, L>{x, y, d.head, d.nvec, d.tail}, d.blocks, 1, kThreads, 1,
-                "vector");
+    return launch(ex, VecBody<OP, L, uint32_t>{x, y, xv, yv, d.head, d.nvec, d.tail}, d.blocks,
+                  1, kThreads, 1, "vector32");
+  return launch(ex, VecBody<OP, L>{x, y, xv, yv, d.head, d.nvec, d.tail}, d.blocks, 1, kThreads,
+                1, "vector");
 }
 
 template <int OP> using OpTag = std::integral_constant<int, OP>;
@@ -700,6 +703,9 @@ extern "C" int c2op__cuda_rows_layout(const c2op__plan *plan, size_t lane_bytes,
 }
 
 extern "C" c2op_status c2op__cuda_malloc(int32_t device_id, size_t bytes, void **out) {
+  /* A device id out of range is refused before cudaSetDevice sees it, so
+   * no CUDA call fails (compute-sanitizer reports failed calls). */
+  C2OP_TRY(check_device("allocating device memory", device_id));
   DeviceGuard guard(device_id);
   if (guard.status != C2OP_OK) return guard.status;
   void *p = nullptr;
