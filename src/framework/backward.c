@@ -93,6 +93,20 @@ static char *grad_name(const char *blob, const char *suffix, int32_t k) {
   return s;
 }
 
+/* Appends "Sum(inputs) -> out", a gradient op on `device`, to bwd. */
+static c2op_status append_sum(c2op_net *bwd, int32_t n, const char *const *inputs,
+                              const char *out, c2op_device_option device) {
+  const char *outs[1] = {out};
+  c2op_op_def *sum = NULL;
+  c2op_status s = c2op_op_def_create("Sum", n, inputs, 1, outs, &sum);
+  if (s != C2OP_OK) return s;
+  sum->is_gradient_op = 1;
+  sum->device_option = device;
+  s = c2op__net_append_owned(bwd, sum);
+  if (s != C2OP_OK) c2op_op_def_destroy(sum);
+  return s;
+}
+
 /* Settles an entry: its gradient's name, adding a Sum for several
  * contributions. */
 static c2op_status settle(grad_entry *e, c2op_net *bwd, const char **name_out) {
@@ -129,21 +143,13 @@ static c2op_status settle(grad_entry *e, c2op_net *bwd, const char **name_out) {
     inputs = c2op__malloc((size_t)e->n * sizeof *inputs);
     if (!inputs) s = c2op__error(C2OP_ERR_OUT_OF_MEMORY, "out of memory building a backward net");
   }
-  c2op_op_def *sum = NULL;
   if (s == C2OP_OK) {
     int32_t m = 0;
     for (int32_t k = 0; k < e->n; k++)
       if (strcmp(e->c[k].name, sum_name) == 0) inputs[m++] = e->c[k].name;
     for (int32_t k = 0; k < e->n; k++)
       if (strcmp(e->c[k].name, sum_name) != 0) inputs[m++] = e->c[k].name;
-    const char *outs[1] = {sum_name};
-    s = c2op_op_def_create("Sum", e->n, inputs, 1, outs, &sum);
-  }
-  if (s == C2OP_OK) {
-    sum->is_gradient_op = 1;
-    sum->device_option = device;
-    s = c2op__net_append_owned(bwd, sum);
-    if (s != C2OP_OK) c2op_op_def_destroy(sum);
+    s = append_sum(bwd, e->n, inputs, sum_name, device);
   }
   c2op__free(inputs);
   if (s != C2OP_OK) {
@@ -161,15 +167,8 @@ static c2op_status append_copy(c2op_net *bwd, const char *from, const char *blob
                                c2op_device_option device, char **name_out) {
   char *to = grad_name(blob, "_grad", -1);
   C2OP_RETURN_IF(!to, C2OP_ERR_OUT_OF_MEMORY, "out of memory building a backward net");
-  const char *ins[1] = {from}, *outs[1] = {to};
-  c2op_op_def *sum = NULL;
-  c2op_status s = c2op_op_def_create("Sum", 1, ins, 1, outs, &sum);
-  if (s == C2OP_OK) {
-    sum->is_gradient_op = 1;
-    sum->device_option = device;
-    s = c2op__net_append_owned(bwd, sum);
-    if (s != C2OP_OK) c2op_op_def_destroy(sum);
-  }
+  const char *ins[1] = {from};
+  const c2op_status s = append_sum(bwd, 1, ins, to, device);
   if (s != C2OP_OK) {
     c2op__free(to);
     return s;
