@@ -653,6 +653,19 @@ static void sum_errors_agree_with_cpu(void) {
   }
 }
 
+/* The dense kernel streams (evict-first accesses) tensors of at most
+ * C2OP_CUDA_STREAMING_MAX_BYTES bytes: 128 MiB unless the environment
+ * says otherwise (ctest's test_cuda_host_index32 sets 4096). */
+static void streaming_only_up_to_the_threshold(void) {
+  const char *e = getenv("C2OP_CUDA_STREAMING_MAX_BYTES");
+  const int64_t max = e && *e ? (int64_t)strtoll(e, NULL, 10) : (int64_t)128 << 20;
+  printf("streaming up to %lld bytes\n", (long long)max);
+  CHECK_EQ_INT(c2op__cuda_dense_streams(0), 1);
+  CHECK_EQ_INT(c2op__cuda_dense_streams(max), 1);
+  CHECK_EQ_INT(c2op__cuda_dense_streams(max + 1), 0);
+  CHECK_EQ_INT(c2op__cuda_dense_streams((int64_t)1 << 40), 0);
+}
+
 /* The dense kernel takes 32-bit indices only where the vector count and
  * every index fit: 2^32 - 1 vectors do, exactly 2^32 do not (cast to 32
  * bits the count would be 0, and nothing would run). */
@@ -702,5 +715,6 @@ int main(void) {
   RUN(sum_special_values_exact);
   RUN(sum_errors_agree_with_cpu);
   RUN(index32_covers_only_counts_that_fit);
+  RUN(streaming_only_up_to_the_threshold);
   return TEST_MAIN_END();
 }

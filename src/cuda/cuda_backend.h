@@ -59,8 +59,8 @@ c2op_status c2op__cuda_memcpy_sync(int32_t device_id, void *dst, const void *src
  * planning and kernel bodies run on the host over host memory: every block
  * and thread of each launch in turn, malloc and memcpy standing in for the
  * stream-ordered CUDA calls. `*kernel` (when not NULL) receives the name of
- * the last kernel run: "vector" ("vector32" when its indices are 32-bit:
- * C2OP_CUDA_INDEX32=1), "rows", "tiled", "strided",
+ * the last kernel run: "vector32" ("vector" when its indices are 64-bit:
+ * past 2^32 vectors, or C2OP_CUDA_INDEX32=0), "rows", "tiled", "strided",
  * "strided-bytewise", "memcpy" or "none" (Sum also "add2"). */
 c2op_status c2op__cuda_emulate_unary(const c2op__plan *plan, c2op__unary_op op,
                                      size_t lane_bytes, const char **kernel);
@@ -70,9 +70,13 @@ c2op_status c2op__cuda_emulate_sum(int32_t num_inputs, const DLTensor *const *in
                                    DLTensor *y, c2op__unary_op add, size_t lane_bytes,
                                    char *kernels, size_t kernels_size);
 /* Whether the dense kernel would index a run of `lanes` lanes of
- * `lane_bytes` from address `start` in 32 bits (when C2OP_CUDA_INDEX32=1):
+ * `lane_bytes` from address `start` in 32 bits (unless C2OP_CUDA_INDEX32=0):
  * 1 when every index and the vector count fit, else 0. */
 int c2op__cuda_dense_index32(uintptr_t start, int64_t lanes, size_t lane_bytes);
+/* Whether the dense kernel uses streaming (evict-first) accesses for a
+ * tensor of `bytes`: 1 up to C2OP_CUDA_STREAMING_MAX_BYTES (default 128
+ * MiB) in a build that streams (C2OP_CUDA_VEC_HINT=1, the default). */
+int c2op__cuda_dense_streams(int64_t bytes);
 /* When the rows kernel takes the plan (lanes of `lane_bytes`): returns 1,
  * the byte offsets from plan->x and plan->y of row `row`'s first element,
  * the block shape (tx threads along a row, ty rows) and the lanes per

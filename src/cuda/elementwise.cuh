@@ -44,7 +44,7 @@ namespace c2op_cuda {
  * 256 x 2 beat 256 x 4, 128 x 4 and 512 x 4 from 4 MiB up and matched
  * 128 x 2 in a first sweep; on a later machine 128 x 2 (torch.neg's own
  * shape) kept 1.00x torch.neg from 256 MiB up where 256 x 2 fell to 0.98x
- * (docs/gpu/2026-11-28/; docs/PERFORMANCE.md). kThreads must be a power
+ * (docs/gpu/2026-11-27-b/; docs/PERFORMANCE.md). kThreads must be a power
  * of two, at least 32. */
 #ifndef C2OP_CUDA_THREADS
 #define C2OP_CUDA_THREADS 128
@@ -98,26 +98,38 @@ template <typename T> C2OP_HD void store(char *p, T v) {
 #endif
 }
 
-/* The 16-byte accesses of vec_block (the dense and rows kernels). Cache
- * hint, a build-time experiment (scripts/gpu-tune's hN): 0, the default,
- * plain loads and stores; 1, streaming ones (ld/st.global.cs, evict first). */
+/* The 16-byte accesses of vec_block (the dense and rows kernels): plain,
+ * or, with CS, streaming (ld/st.global.cs: evict first). Each byte is
+ * touched once, so keeping it in L2 helps no later access of the same
+ * call. Measured on an H100 against torch.neg (plain accesses), 3-4 runs
+ * each (docs/gpu/2026-11-27-b/): streaming 1.04-1.05x at 16 MiB (plain
+ * 0.99-1.00x) and 1.01x at 64 MiB (plain 0.99-1.00x), but 0.996-0.999x
+ * from 256 MiB (plain 0.998-1.003x). So the dense kernel streams tensors of
+ * at most C2OP_CUDA_STREAMING_MAX_BYTES (unary_cuda.cu) and the rows kernel
+ * always; C2OP_CUDA_VEC_HINT=0 at build time turns streaming off
+ * everywhere (scripts/gpu-tune's h0). The cost: y leaves a streaming call
+ * marked to be evicted first, so a consumer reading it straight after finds
+ * less of it in L2 than after plain stores (not measured). */
 #ifndef C2OP_CUDA_VEC_HINT
-#define C2OP_CUDA_VEC_HINT 0
+#define C2OP_CUDA_VEC_HINT 1
 #endif
-C2OP_HD uint4 load_vec(const char *p) {
-#if defined(__CUDA_ARCH__) && C2OP_CUDA_VEC_HINT == 1
-  return __ldcs(reinterpret_cast<const uint4 *>(p));
-#else
+constexpr bool kStreamingBuilt = C2OP_CUDA_VEC_HINT == 1;
+
+template <bool CS> C2OP_HD uint4 load_vec(const char *p) {
+#ifdef __CUDA_ARCH__
+  if constexpr (CS) return __ldcs(reinterpret_cast<const uint4 *>(p));
+#endif
   return load<uint4>(p);
-#endif
 }
 
-C2OP_HD void store_vec(char *p, uint4 v) {
-#if defined(__CUDA_ARCH__) && C2OP_CUDA_VEC_HINT == 1
-  __stcs(reinterpret_cast<uint4 *>(p), v);
-#else
-  store<uint4>(p, v);
+template <bool CS> C2OP_HD void store_vec(char *p, uint4 v) {
+#ifdef __CUDA_ARCH__
+  if constexpr (CS) {
+    __stcs(reinterpret_cast<uint4 *>(p), v);
+    return;
+  }
 #endif
+  store<uint4>(p, v);
 }
 
 /* A lane at a byte address that may not be aligned to it. */
@@ -225,21 +237,21 @@ template <int OP, typename L, bool BYTEWISE> C2OP_HD void lane_op(const char *xp
  * the vector index: int64_t, or uint32_t where the caller has checked that
  * every index it forms fits (then the index math is 32-bit, and the byte
  * offset one widening multiply). */
-template <int OP, typename L, typename I = int64_t, bool FULL = false>
+template <int OP, typename L, typename I = int64_t, bool FULL = false, bool CS = kStreamingBuilt>
 C2OP_HD void vec_block(const char *xv, char *yv, I base, I stride, I nvec) {
   uint4 v[kVecPerThread] = {}, w[kVecPerThread] = {};
 C2OP_UNROLL
   for (int k = 0; k < kVecPerThread; k++) {
     const I i = base + (I)k * stride;
     if (FULL || i < nvec) {
-      v[k] = load_vec(xv + (uint64_t)i * 16);
-      w[k] = kReadsY<OP> ? load_vec(yv + (uint64_t)i * 16) : v[k];
+      v[k] = load_vec<CS>(xv + (uint64_t)i * 16);
+      w[k] = kReadsY<OP> ? load_vec<CS>(yv + (uint64_t)i * 16) : v[k];
     }
   }
 C2OP_UNROLL
   for (int k = 0; k < kVecPerThread; k++) {
     const I i = base + (I)k * stride;
-    if (FULL || i < nvec) store_vec(yv + (uint64_t)i * 16, apply_vec<OP, L>(v[k], w[k]));
+    if (FULL || i < nvec) store_vec<CS>(yv + (uint64_t)i * 16, apply_vec<OP, L>(v[k], w[k]));
   }
 }
 
@@ -252,8 +264,8 @@ C2OP_UNROLL
  * fine: each address is read and written by one thread, read first. 1-D
  * grid of kThreads-thread blocks. I: the vector index type (vec_block);
  * uint32_t only when the grid times kThreads x kVecPerThread is at most
- * 2^32 (index32_fits). */
-template <int OP, typename L, typename I = int64_t> struct VecBody {
+ * 2^32 (index32_fits). CS: streaming accesses (load_vec). */
+template <int OP, typename L, typename I = int64_t, bool CS = false> struct VecBody {
   const char *x;
   char *y;
   const char *xv; /* x + head lanes */
@@ -263,9 +275,9 @@ template <int OP, typename L, typename I = int64_t> struct VecBody {
   C2OP_HD void operator()(const Tid &t) const {
     const I base = (I)t.bx * (I)(kThreads * kVecPerThread) + (I)t.tx;
     if (base + (I)((kVecPerThread - 1) * kThreads) < (I)nvec)
-      vec_block<OP, L, I, true>(xv, yv, base, (I)kThreads, (I)nvec);
+      vec_block<OP, L, I, true, CS>(xv, yv, base, (I)kThreads, (I)nvec);
     else
-      vec_block<OP, L, I>(xv, yv, base, (I)kThreads, (I)nvec);
+      vec_block<OP, L, I, false, CS>(xv, yv, base, (I)kThreads, (I)nvec);
     if (t.bx == 0 && t.tx == 0) {
       const int64_t sz = (int64_t)sizeof(L);
       for (int64_t i = 0; i < head; i++) lane_op<OP, L, false>(x + i * sz, y + i * sz);
@@ -521,8 +533,12 @@ C2OP_UNROLL
  * The body has two phases, load and store, with a barrier between them:
  * on the GPU the entry runs both with __syncthreads; the host emulation
  * runs the load phase of every thread of the block, then the store phase. */
+/* Rows of threads per tile (scripts/gpu-tune's rN). 4 moved transposes
+ * 10-12% faster than 8 on an H100 in two sessions (0.88-0.89x of a copy
+ * from 64 MiB against 0.79-0.82x; docs/gpu/2026-11-27/tile-rows-4.txt,
+ * docs/gpu/2026-11-27-b/call1-tune.txt), test_cuda passing with it. */
 #ifndef C2OP_CUDA_TILE_ROWS
-#define C2OP_CUDA_TILE_ROWS 8 /* rows of threads per tile (scripts/gpu-tune's rN) */
+#define C2OP_CUDA_TILE_ROWS 4
 #endif
 constexpr int kTile = 32;
 constexpr int kTileRows = C2OP_CUDA_TILE_ROWS;

@@ -394,6 +394,33 @@ bool index32_enabled() {
   return on;
 }
 
+/* Whether the dense kernel streams (load_vec's CS, elementwise.cuh) a
+ * tensor of `bytes`: when the build streams and bytes is at most
+ * C2OP_CUDA_STREAMING_MAX_BYTES (environment, read once; default 128 MiB,
+ * between the H100's measured sizes where streaming won, 64 MiB, and lost,
+ * 256 MiB). */
+#ifndef C2OP_CUDA_STREAMING_MAX_BYTES
+#define C2OP_CUDA_STREAMING_MAX_BYTES ((int64_t)128 << 20)
+#endif
+bool dense_streams(int64_t bytes) {
+  static const int64_t max_bytes = [] {
+    const char *e = getenv("C2OP_CUDA_STREAMING_MAX_BYTES");
+    char *end = nullptr;
+    const long long v = e && *e ? strtoll(e, &end, 10) : -1;
+    return e && *e && *end == '\0' && v >= 0 ? (int64_t)v : C2OP_CUDA_STREAMING_MAX_BYTES;
+  }();
+  return kStreamingBuilt && bytes <= max_bytes;
+}
+
+template <int OP, typename L, typename I, bool CS>
+c2op_status launch_dense(const Exec &ex, const char *x, char *y, const DenseSplit &d,
+                         const char *name) {
+  const char *xv = x + d.head * (int64_t)sizeof(L);
+  char *yv = y + d.head * (int64_t)sizeof(L);
+  return launch(ex, VecBody<OP, L, I, CS>{x, y, xv, yv, d.head, d.nvec, d.tail}, d.blocks, 1,
+                kThreads, 1, name);
+}
+
 template <int OP, typename L>
 c2op_status launch_plan(const Exec &ex, const c2op__plan *p, const char *x, char *y) {
   const int32_t lanes = (int32_t)(p->elem_size / sizeof(L));
@@ -412,13 +439,12 @@ c2op_status launch_plan(const Exec &ex, const c2op__plan *p, const char *x, char
   }
   const DenseSplit d = dense_split(xa, p->numel * lanes, sizeof(L));
   if (d.blocks > INT32_MAX) return launch_strided<OP, L>(ex, p, x, y, lanes);
-  const char *xv = x + d.head * (int64_t)sizeof(L);
-  char *yv = y + d.head * (int64_t)sizeof(L);
-  if (index32_enabled() && index32_fits(d))
-    return launch(ex, VecBody<OP, L, uint32_t>{x, y, xv, yv, d.head, d.nvec, d.tail}, d.blocks,
-                  1, kThreads, 1, "vector32");
-  return launch(ex, VecBody<OP, L>{x, y, xv, yv, d.head, d.nvec, d.tail}, d.blocks, 1, kThreads,
-                1, "vector");
+  const bool i32 = index32_enabled() && index32_fits(d);
+  if (dense_streams(p->numel * (int64_t)p->elem_size))
+    return i32 ? launch_dense<OP, L, uint32_t, true>(ex, x, y, d, "vector32")
+               : launch_dense<OP, L, int64_t, true>(ex, x, y, d, "vector");
+  return i32 ? launch_dense<OP, L, uint32_t, false>(ex, x, y, d, "vector32")
+             : launch_dense<OP, L, int64_t, false>(ex, x, y, d, "vector");
 }
 
 template <int OP> using OpTag = std::integral_constant<int, OP>;
@@ -688,6 +714,8 @@ extern "C" c2op_status c2op__cuda_emulate_sum(int32_t num_inputs, const DLTensor
 extern "C" int c2op__cuda_dense_index32(uintptr_t start, int64_t lanes, size_t lane_bytes) {
   return index32_fits(dense_split(start, lanes, lane_bytes)) ? 1 : 0;
 }
+
+extern "C" int c2op__cuda_dense_streams(int64_t bytes) { return dense_streams(bytes) ? 1 : 0; }
 
 extern "C" int c2op__cuda_rows_layout(const c2op__plan *plan, size_t lane_bytes, int64_t row,
                                       int64_t *x_off, int64_t *y_off, int32_t *tx, int32_t *ty,
