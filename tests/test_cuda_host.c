@@ -653,17 +653,36 @@ static void sum_errors_agree_with_cpu(void) {
   }
 }
 
-/* The dense kernel streams (evict-first accesses) tensors of at most
- * C2OP_CUDA_STREAMING_MAX_BYTES bytes: 128 MiB unless the environment
- * says otherwise (ctest's test_cuda_host_index32 sets 4096). */
-static void streaming_only_up_to_the_threshold(void) {
-  const char *e = getenv("C2OP_CUDA_STREAMING_MAX_BYTES");
-  const int64_t max = e && *e ? (int64_t)strtoll(e, NULL, 10) : (int64_t)128 << 20;
-  printf("streaming up to %lld bytes\n", (long long)max);
-  CHECK_EQ_INT(c2op__cuda_dense_streams(0), 1);
-  CHECK_EQ_INT(c2op__cuda_dense_streams(max), 1);
-  CHECK_EQ_INT(c2op__cuda_dense_streams(max + 1), 0);
-  CHECK_EQ_INT(c2op__cuda_dense_streams((int64_t)1 << 40), 0);
+/* The dense kernel streams (evict-first accesses) tensors from
+ * C2OP_CUDA_STREAMING_MIN_BYTES to C2OP_CUDA_STREAMING_MAX_BYTES bytes:
+ * 8 MiB and 128 MiB unless the environment says otherwise (ctest's
+ * test_cuda_host_index32 sets 1024 and 4096). */
+/* The library's rule: a whole, non-negative number of bytes that fits
+ * int64_t, else the default. */
+static int64_t env_or(const char *name, int64_t fallback) {
+  const char *e = getenv(name);
+  if (!e || !*e) return fallback;
+  int64_t v = 0;
+  for (const char *c = e; *c; c++) {
+    if (*c < '0' || *c > '9' || v > (INT64_MAX - (*c - '0')) / 10) return fallback;
+    v = v * 10 + (*c - '0');
+  }
+  return v;
+}
+
+static void streaming_only_between_the_thresholds(void) {
+  const int64_t min = env_or("C2OP_CUDA_STREAMING_MIN_BYTES", (int64_t)8 << 20);
+  const int64_t max = env_or("C2OP_CUDA_STREAMING_MAX_BYTES", (int64_t)128 << 20);
+  printf("streaming from %lld to %lld bytes\n", (long long)min, (long long)max);
+  if (min > 0) CHECK_EQ_INT(c2op__cuda_dense_streams(min - 1), 0);
+  if (min <= max) {
+    CHECK_EQ_INT(c2op__cuda_dense_streams(min), 1);
+    CHECK_EQ_INT(c2op__cuda_dense_streams(max), 1);
+  } else { /* an empty range: nothing streams */
+    CHECK_EQ_INT(c2op__cuda_dense_streams(min), 0);
+    CHECK_EQ_INT(c2op__cuda_dense_streams(max), 0);
+  }
+  if (max < INT64_MAX) CHECK_EQ_INT(c2op__cuda_dense_streams(max + 1), 0);
 }
 
 /* The dense kernel takes 32-bit indices only where the vector count and
@@ -715,6 +734,6 @@ int main(void) {
   RUN(sum_special_values_exact);
   RUN(sum_errors_agree_with_cpu);
   RUN(index32_covers_only_counts_that_fit);
-  RUN(streaming_only_up_to_the_threshold);
+  RUN(streaming_only_between_the_thresholds);
   return TEST_MAIN_END();
 }

@@ -74,8 +74,9 @@ c2op_status c2op__cuda_emulate_sum(int32_t num_inputs, const DLTensor *const *in
  * 1 when every index and the vector count fit, else 0. */
 int c2op__cuda_dense_index32(uintptr_t start, int64_t lanes, size_t lane_bytes);
 /* Whether the dense kernel uses streaming (evict-first) accesses for a
- * tensor of `bytes`: 1 up to C2OP_CUDA_STREAMING_MAX_BYTES (default 128
- * MiB) in a build that streams (C2OP_CUDA_VEC_HINT=1, the default). */
+ * tensor of `bytes`: 1 from C2OP_CUDA_STREAMING_MIN_BYTES to
+ * C2OP_CUDA_STREAMING_MAX_BYTES (defaults 8 MiB and 128 MiB) in a build
+ * that streams (C2OP_CUDA_VEC_HINT=1, the default). */
 int c2op__cuda_dense_streams(int64_t bytes);
 /* When the rows kernel takes the plan (lanes of `lane_bytes`): returns 1,
  * the byte offsets from plan->x and plan->y of row `row`'s first element,

@@ -101,15 +101,17 @@ template <typename T> C2OP_HD void store(char *p, T v) {
 /* The 16-byte accesses of vec_block (the dense and rows kernels): plain,
  * or, with CS, streaming (ld/st.global.cs: evict first). Each byte is
  * touched once, so keeping it in L2 helps no later access of the same
- * call. Measured on an H100 against torch.neg (plain accesses), 3-4 runs
+ * call. Measured on an H100 against torch.neg (plain accesses), 4-5 runs
  * each (docs/gpu/2026-11-27-b/): streaming 1.04-1.05x at 16 MiB (plain
- * 0.99-1.00x) and 1.01x at 64 MiB (plain 0.99-1.00x), but 0.996-0.999x
- * from 256 MiB (plain 0.998-1.003x). So the dense kernel streams tensors of
- * at most C2OP_CUDA_STREAMING_MAX_BYTES (unary_cuda.cu) and the rows kernel
- * always; C2OP_CUDA_VEC_HINT=0 at build time turns streaming off
- * everywhere (scripts/gpu-tune's h0). The cost: y leaves a streaming call
- * marked to be evicted first, so a consumer reading it straight after finds
- * less of it in L2 than after plain stores (not measured). */
+ * 0.99-1.01x) and 1.01x at 64 MiB (plain 0.99-1.00x), but 1.00-1.02x at
+ * 4 MiB (plain 1.03-1.05x) and 0.996-0.999x from 256 MiB (plain
+ * 0.998-1.003x). So the dense kernel streams tensors from
+ * C2OP_CUDA_STREAMING_MIN_BYTES to C2OP_CUDA_STREAMING_MAX_BYTES
+ * (unary_cuda.cu), the rows kernel always; C2OP_CUDA_VEC_HINT=0 at build
+ * time turns streaming off everywhere (scripts/gpu-tune's h0). The cost: y
+ * leaves a streaming call marked to be evicted first, so a consumer
+ * reading it straight after finds less of it in L2 than after plain stores
+ * (not measured). */
 #ifndef C2OP_CUDA_VEC_HINT
 #define C2OP_CUDA_VEC_HINT 1
 #endif
@@ -534,8 +536,9 @@ C2OP_UNROLL
  * on the GPU the entry runs both with __syncthreads; the host emulation
  * runs the load phase of every thread of the block, then the store phase. */
 /* Rows of threads per tile (scripts/gpu-tune's rN). 4 moved transposes
- * 10-12% faster than 8 on an H100 in two sessions (0.88-0.89x of a copy
- * from 64 MiB against 0.79-0.82x; docs/gpu/2026-11-27/tile-rows-4.txt,
+ * 8-16% faster than 8 on an H100 in two sessions (second session: 0.75x of
+ * a copy at 16 MiB and 0.88-0.89x from 64 MiB, against 0.66x and
+ * 0.79-0.83x; docs/gpu/2026-11-27/tile-rows-4.txt,
  * docs/gpu/2026-11-27-b/call1-tune.txt), test_cuda passing with it. */
 #ifndef C2OP_CUDA_TILE_ROWS
 #define C2OP_CUDA_TILE_ROWS 4

@@ -5,14 +5,15 @@
  * kernel body as __host__ __device__ code). Offsets are 64-bit throughout;
  * index math is 32-bit only where it provably fits (the strided kernel's
  * dim split, the tiled kernel's tile numbers, the dense kernel's vector
- * index with C2OP_CUDA_INDEX32=1).
+ * index below 2^32 vectors unless C2OP_CUDA_INDEX32=0).
  *
  * Four kernels picked per plan (launch_plan), and Sum's fused first
  * addition (Add2Body, sum_direct):
  *  - VecBody: dense x and y with the same alignment modulo 16: 16-byte
- *    loads and stores, kVecPerThread vectors per thread issued before any
- *    store; thread 0 also does the unaligned head and the tail lanes, so a
- *    call is one launch.
+ *    loads and stores (streaming from 8 to 128 MiB: dense_streams),
+ *    kVecPerThread vectors per thread issued before any store; thread 0
+ *    also does the unaligned head and the tail lanes, so a call is one
+ *    launch.
  *  - RowsBody: the innermost dim contiguous in x and y, rows of at least
  *    kRowsMinBytes (padded rows, column slices; any outer strides): a 2-D
  *    grid, blocks over rows, threads along a row with 16-byte vectors
@@ -395,21 +396,35 @@ bool index32_enabled() {
 }
 
 /* Whether the dense kernel streams (load_vec's CS, elementwise.cuh) a
- * tensor of `bytes`: when the build streams and bytes is at most
- * C2OP_CUDA_STREAMING_MAX_BYTES (environment, read once; default 128 MiB,
- * between the H100's measured sizes where streaming won, 64 MiB, and lost,
- * 256 MiB). */
+ * tensor of `bytes`: when the build streams and bytes is from
+ * C2OP_CUDA_STREAMING_MIN_BYTES to C2OP_CUDA_STREAMING_MAX_BYTES (the
+ * environment, read once; a value that is not a whole number of bytes
+ * leaves the default). Defaults 8 MiB and 128 MiB: on the H100 streaming
+ * won at 16 and 64 MiB and lost at 4 MiB and from 256 MiB
+ * (docs/PERFORMANCE.md, "CUDA"); the bounds sit between those sizes. */
+#ifndef C2OP_CUDA_STREAMING_MIN_BYTES
+#define C2OP_CUDA_STREAMING_MIN_BYTES ((int64_t)8 << 20)
+#endif
 #ifndef C2OP_CUDA_STREAMING_MAX_BYTES
 #define C2OP_CUDA_STREAMING_MAX_BYTES ((int64_t)128 << 20)
 #endif
+int64_t env_bytes(const char *name, int64_t fallback) {
+  const char *e = getenv(name);
+  if (!e || !*e) return fallback;
+  int64_t v = 0; /* digits only, no sign or space, at most INT64_MAX */
+  for (const char *c = e; *c; c++) {
+    if (*c < '0' || *c > '9' || v > (INT64_MAX - (*c - '0')) / 10) return fallback;
+    v = v * 10 + (*c - '0');
+  }
+  return v;
+}
+
 bool dense_streams(int64_t bytes) {
-  static const int64_t max_bytes = [] {
-    const char *e = getenv("C2OP_CUDA_STREAMING_MAX_BYTES");
-    char *end = nullptr;
-    const long long v = e && *e ? strtoll(e, &end, 10) : -1;
-    return e && *e && *end == '\0' && v >= 0 ? (int64_t)v : C2OP_CUDA_STREAMING_MAX_BYTES;
-  }();
-  return kStreamingBuilt && bytes <= max_bytes;
+  static const int64_t min_bytes =
+      env_bytes("C2OP_CUDA_STREAMING_MIN_BYTES", C2OP_CUDA_STREAMING_MIN_BYTES);
+  static const int64_t max_bytes =
+      env_bytes("C2OP_CUDA_STREAMING_MAX_BYTES", C2OP_CUDA_STREAMING_MAX_BYTES);
+  return kStreamingBuilt && bytes >= min_bytes && bytes <= max_bytes;
 }
 
 template <int OP, typename L, typename I, bool CS>
