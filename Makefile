@@ -89,11 +89,11 @@ bench: build
 # test_kernels* (single-threaded kernel checks, 30-330 s each under TSan;
 # the pool paths they reach are the ones test_threads and test_concurrency
 # stress), cli_numpy (the same CLI runs through Python), test_large (2^31
-# elements), install, bench_smoke, neon_cross (no library threads),
-# test_fork (TSan's runtime refuses to start threads in the child of a
+# elements), install, bench_smoke, neon_cross, ncu_summary (no library
+# threads), test_fork (TSan's runtime refuses to start threads in the child of a
 # threaded process; the release, ASan and valgrind builds run it).
 TSAN_BUILD ?= build-tsan
-TSAN_EXCLUDE = ^(test_large|install|bench_smoke|neon_cross|cli_numpy|test_negative.*|test_kernels.*|test_fork)$$
+TSAN_EXCLUDE = ^(test_large|install|bench_smoke|neon_cross|cli_numpy|ncu_summary|test_negative.*|test_kernels.*|test_fork)$$
 
 $(TSAN_BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DC2OP_TSAN=ON -DC2OP_CUDA=OFF $(CMAKE_FLAGS)
@@ -116,10 +116,10 @@ test-tsan: build-tsan
 # for each of its c2op runs; cli_faults runs c2op under valgrind instead),
 # the *_isa_* reruns (a shell starts them: the same binaries with C2OP_ISA
 # set), tests run through Python or sh (examples, cli_numpy, install,
-# neon_cross) and bench_smoke (timing loops).
+# neon_cross, ncu_summary) and bench_smoke (timing loops).
 VALGRIND_BUILD ?= build-valgrind
 VALGRIND_CMD = valgrind;--error-exitcode=99;--leak-check=full;--show-leak-kinds=definite,indirect,possible;--errors-for-leak-kinds=definite,indirect,possible;--trace-children=yes;--trace-children-skip=*python*,*/sh,*/dash,*/bash;--quiet
-VALGRIND_NEVER = test_large|cli|install|cli_numpy|bench_smoke|neon_cross|examples|.*_isa_.*
+VALGRIND_NEVER = test_large|cli|install|cli_numpy|bench_smoke|neon_cross|examples|ncu_summary|.*_isa_.*
 
 $(VALGRIND_BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(VALGRIND_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DC2OP_CUDA=OFF \

@@ -1,13 +1,21 @@
 #!/usr/bin/env python3
-"""torch.neg and c2op's Negative, float32, each launched a few times at
-16 MiB and 64 MiB, for Nsight Compute to profile side by side:
+"""torch.neg and c2op's Negative, float32, launched alternately for Nsight
+Compute to profile side by side:
 
-    ncu --kernel-name-base demangled --kernel-name regex:'neg_kernel|kernel_entry' ... python3 bench/cuda/ncu_pair.py LIBC2OP.so
+    ncu --kernel-name-base demangled --kernel-name regex:'neg_kernel|kernel_entry' \\
+        ... python3 bench/cuda/ncu_pair.py LIBC2OP.so [SIZES [REPS]]
 
-scripts/gpu-check runs it under ncu when C2OP_GPU_CHECK_NCU=1, to look at
-what differs between the two kernels at the sizes where torch.neg is 1-2%
-ahead (docs/PERFORMANCE.md, "CUDA"). Each size: torch, c2op, torch, c2op,
-so the second pair runs with the caches as a repeated call leaves them.
+SIZES: bytes per tensor, comma-separated (default 16 MiB and 64 MiB);
+REPS: pairs per size (default 2). For each size: REPS times torch, then
+c2op, so from the second pair on each runs with the caches as a repeated
+call leaves them. The plan is printed first ("ncu_pair plan: ..."), for
+bench/cuda/ncu_summary.py to read the profile in launch order.
+
+scripts/gpu-check runs it under ncu when C2OP_GPU_CHECK_NCU=1: with a few
+counters at 16 and 64 MiB, where the kernels once differed by 1-2%, and
+with gpu__time_duration alone over 30 pairs at 4 KiB-4 MiB, where the
+timed batches of torch_vs_c2op.py scatter more than the kernels differ
+(docs/PERFORMANCE.md, "CUDA").
 """
 import ctypes
 import sys
@@ -19,16 +27,20 @@ from torch_vs_c2op import DLTensor, dl  # the ctypes DLPack structs
 
 def main():
     lib = ctypes.CDLL(sys.argv[1])
+    sizes = [int(s) for s in sys.argv[2].split(",")] if len(sys.argv) > 2 else [16 << 20, 64 << 20]
+    reps = int(sys.argv[3]) if len(sys.argv) > 3 else 2
     lib.c2op_negative.argtypes = [ctypes.POINTER(DLTensor), ctypes.POINTER(DLTensor)]
     lib.c2op_negative.restype = ctypes.c_int
     lib.c2op_last_error.restype = ctypes.c_char_p
-    buf_x = torch.randn(16 << 20, device="cuda")
+    print(f"ncu_pair plan: sizes={','.join(map(str, sizes))} reps={reps} order=torch,c2op",
+          flush=True)
+    buf_x = torch.randn(max(sizes) // 4, device="cuda")
     buf_y = torch.empty_like(buf_x)
-    for nbytes in (16 << 20, 64 << 20):
+    for nbytes in sizes:
         n = nbytes // 4
         x, y = buf_x[:n], buf_y[:n]
         dx, dy = dl(x), dl(y)
-        for _ in range(2):
+        for _ in range(reps):
             torch.neg(x, out=y)
             if lib.c2op_negative(ctypes.byref(dx), ctypes.byref(dy)) != 0:
                 sys.exit("c2op: " + lib.c2op_last_error().decode())

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""bench/cuda/ncu_summary.py against a recorded Nsight Compute report
+(docs/gpu/2026-11-27-b/call2-ncu.txt, 16 and 64 MiB, 2 pairs each). The
+expected durations were read off the report by hand: the second pair's
+gpu__time_duration lines, torch 11.26 us / c2op 11.42 us at 16 MiB and
+torch 42.62 us / c2op 41.86 us at 64 MiB. Also: a plan that does not fit
+the report must fail, and a report without a plan needs --sizes/--reps."""
+import os
+import subprocess
+import sys
+import tempfile
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+script = os.path.join(root, "bench", "cuda", "ncu_summary.py")
+report = os.path.join(root, "docs", "gpu", "2026-11-27-b", "call2-ncu.txt")
+
+
+def run(*args):
+    p = subprocess.run([sys.executable, script, report, *args], capture_output=True, text=True)
+    return p.returncode, p.stdout + p.stderr
+
+
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    print(("ok   " if cond else "FAIL ") + what)
+    failures += not cond
+
+
+rc, out = run("--sizes", "16777216,67108864", "--reps", "2")
+rows = {int(line.split()[0]): line.split()[1:4] for line in out.splitlines()
+        if line.split() and line.split()[0].isdigit()}
+check(rc == 0, f"summary of the recorded report exits 0 (got {rc})")
+check(rows.get(16777216, [None])[:2] == ["11.260", "11.420"], f"16 MiB medians: {rows.get(16777216)}")
+check(rows.get(67108864, [None])[:2] == ["42.620", "41.860"], f"64 MiB medians: {rows.get(67108864)}")
+check(rows.get(67108864, [None] * 3)[2] == "1.018x", f"64 MiB ratio: {rows.get(67108864)}")
+rc, out = run("--sizes", "1,2,3", "--reps", "2")
+check(rc == 1 and "the plan needs 12" in out, f"a plan of 12 kernels for 8 fails: {rc} {out.strip()}")
+rc, out = run()
+check(rc != 0 and "no plan" in out, f"no plan and no --sizes fails: {rc} {out.strip()}")
+# The plan line as bench/cuda/ncu_pair.py prints it, ahead of the same report.
+with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+    f.write("ncu_pair plan: sizes=16777216,67108864 reps=2 order=torch,c2op\n")
+    f.write(open(report, encoding="utf-8").read())
+p = subprocess.run([sys.executable, script, f.name], capture_output=True, text=True)
+os.unlink(f.name)
+check(p.returncode == 0 and "42.620     41.860" in p.stdout,
+      f"the plan line is read: {p.returncode} {p.stdout.strip()!r}")
+print(f"{7 - failures} passed, {failures} failed")
+sys.exit(1 if failures else 0)
