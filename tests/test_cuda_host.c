@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "c2op_test.h"
+#include "core/context.h"
 #include "core/tensor.h"
 #include "sum_util.h"
 #include "cuda/cuda_backend.h"
@@ -656,23 +657,11 @@ static void sum_errors_agree_with_cpu(void) {
 /* The dense kernel streams (evict-first accesses) tensors from
  * C2OP_CUDA_STREAMING_MIN_BYTES to C2OP_CUDA_STREAMING_MAX_BYTES bytes:
  * 8 MiB and 128 MiB unless the environment says otherwise (ctest's
- * test_cuda_host_index32 sets 1024 and 4096). */
-/* The library's rule: a whole, non-negative number of bytes that fits
- * int64_t, else the default. */
-static int64_t env_or(const char *name, int64_t fallback) {
-  const char *e = getenv(name);
-  if (!e || !*e) return fallback;
-  int64_t v = 0;
-  for (const char *c = e; *c; c++) {
-    if (*c < '0' || *c > '9' || v > (INT64_MAX - (*c - '0')) / 10) return fallback;
-    v = v * 10 + (*c - '0');
-  }
-  return v;
-}
-
+ * test_cuda_host_index32 sets 1024 and 4096), read by c2op__env_bytes
+ * (its parsing: test_settings). */
 static void streaming_only_between_the_thresholds(void) {
-  const int64_t min = env_or("C2OP_CUDA_STREAMING_MIN_BYTES", (int64_t)8 << 20);
-  const int64_t max = env_or("C2OP_CUDA_STREAMING_MAX_BYTES", (int64_t)128 << 20);
+  const int64_t min = c2op__env_bytes("C2OP_CUDA_STREAMING_MIN_BYTES", (int64_t)8 << 20);
+  const int64_t max = c2op__env_bytes("C2OP_CUDA_STREAMING_MAX_BYTES", (int64_t)128 << 20);
   printf("streaming from %lld to %lld bytes\n", (long long)min, (long long)max);
   if (min > 0) CHECK_EQ_INT(c2op__cuda_dense_streams(min - 1), 0);
   if (min <= max) {

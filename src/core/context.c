@@ -1,4 +1,5 @@
-/* context.c - execution contexts: thread count and CUDA stream. */
+/* context.c - execution contexts: thread count and CUDA stream; byte-count
+ * settings from the environment. */
 #include "core/context.h"
 
 #include <pthread.h>
@@ -87,4 +88,16 @@ c2op_status c2op_context_get_cuda_stream(const c2op_context *ctx, void **stream_
   C2OP_RETURN_IF(!stream_out, C2OP_ERR_NULL_POINTER, "stream_out is NULL");
   *stream_out = ctx->cuda_stream;
   return C2OP_OK;
+}
+
+int64_t c2op__env_bytes(const char *name, int64_t fallback) {
+  const char *e = getenv(name);
+  if (!e || !*e) return fallback;
+  int64_t v = 0;
+  for (const char *c = e; *c; c++) {
+    if (*c < '0' || *c > '9') return fallback;
+    const int d = *c - '0';
+    v = v > (INT64_MAX - d) / 10 ? INT64_MAX : v * 10 + d;
+  }
+  return v;
 }

@@ -47,19 +47,10 @@ static int64_t streaming_bytes;
 static atomic_int settings_ready; /* set once both are read */
 static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
 
-static int64_t env_bytes(const char *name, int64_t fallback) {
-  const char *env = getenv(name);
-  if (env && *env) {
-    char *end = NULL;
-    long long v = strtoll(env, &end, 10);
-    if (end && *end == '\0' && v >= 0) return v;
-  }
-  return fallback;
-}
-
 static void read_settings(void) {
-  parallel_min_bytes = env_bytes("C2OP_PARALLEL_MIN_BYTES", C2OP_DEFAULT_PARALLEL_MIN_BYTES);
-  streaming_bytes = env_bytes("C2OP_STREAMING_BYTES", C2OP_DEFAULT_STREAMING_BYTES);
+  parallel_min_bytes =
+      c2op__env_bytes("C2OP_PARALLEL_MIN_BYTES", C2OP_DEFAULT_PARALLEL_MIN_BYTES);
+  streaming_bytes = c2op__env_bytes("C2OP_STREAMING_BYTES", C2OP_DEFAULT_STREAMING_BYTES);
   atomic_store_explicit(&settings_ready, 1, memory_order_release);
 }
 

@@ -398,32 +398,21 @@ bool index32_enabled() {
 /* Whether the dense kernel streams (load_vec's CS, elementwise.cuh) a
  * tensor of `bytes`: when the build streams and bytes is from
  * C2OP_CUDA_STREAMING_MIN_BYTES to C2OP_CUDA_STREAMING_MAX_BYTES (the
- * environment, read once; a value that is not a whole number of bytes
- * leaves the default). Defaults 8 MiB and 128 MiB: on the H100 streaming
- * won at 16 and 64 MiB and lost at 4 MiB and from 256 MiB
- * (docs/PERFORMANCE.md, "CUDA"); the bounds sit between those sizes. */
+ * environment, read once, by c2op__env_bytes's rule). Defaults 8 MiB and
+ * 128 MiB: on the H100 streaming won at 16 and 64 MiB and lost at 4 MiB
+ * and from 256 MiB (docs/PERFORMANCE.md, "CUDA"); the bounds sit between
+ * those sizes. */
 #ifndef C2OP_CUDA_STREAMING_MIN_BYTES
 #define C2OP_CUDA_STREAMING_MIN_BYTES ((int64_t)8 << 20)
 #endif
 #ifndef C2OP_CUDA_STREAMING_MAX_BYTES
 #define C2OP_CUDA_STREAMING_MAX_BYTES ((int64_t)128 << 20)
 #endif
-int64_t env_bytes(const char *name, int64_t fallback) {
-  const char *e = getenv(name);
-  if (!e || !*e) return fallback;
-  int64_t v = 0; /* digits only, no sign or space, at most INT64_MAX */
-  for (const char *c = e; *c; c++) {
-    if (*c < '0' || *c > '9' || v > (INT64_MAX - (*c - '0')) / 10) return fallback;
-    v = v * 10 + (*c - '0');
-  }
-  return v;
-}
-
 bool dense_streams(int64_t bytes) {
   static const int64_t min_bytes =
-      env_bytes("C2OP_CUDA_STREAMING_MIN_BYTES", C2OP_CUDA_STREAMING_MIN_BYTES);
+      c2op__env_bytes("C2OP_CUDA_STREAMING_MIN_BYTES", C2OP_CUDA_STREAMING_MIN_BYTES);
   static const int64_t max_bytes =
-      env_bytes("C2OP_CUDA_STREAMING_MAX_BYTES", C2OP_CUDA_STREAMING_MAX_BYTES);
+      c2op__env_bytes("C2OP_CUDA_STREAMING_MAX_BYTES", C2OP_CUDA_STREAMING_MAX_BYTES);
   return kStreamingBuilt && bytes >= min_bytes && bytes <= max_bytes;
 }
 
