@@ -98,14 +98,37 @@ c2op_status cuda_error(cudaError_t e, const char *what) {
     if (cuda_try_e_ != cudaSuccess) return cuda_error(cuda_try_e_, what);      \
   } while (0)
 
+/* C2OP_ERR_NO_DEVICE unless CUDA:device_id exists; `name` heads the
+ * message. */
+c2op_status check_device(const char *name, int32_t device_id) {
+  int count = 0;
+  char what[64];
+  snprintf(what, sizeof what, "%s: device CUDA", name);
+  CUDA_TRY(cudaGetDeviceCount(&count), what);
+  C2OP_RETURN_IF(device_id < 0 || device_id >= count, C2OP_ERR_NO_DEVICE,
+                 "%s: device CUDA:%d does not exist (%d CUDA devices)", name, (int)device_id,
+                 count);
+  return C2OP_OK;
+}
+
 /* Selects the device for the duration of a scope and restores the previous
- * one. */
+ * one. A device id that does not exist is refused before cudaSetDevice sees
+ * it (no CUDA call fails: compute-sanitizer reports every failed call); the
+ * range is checked only when the device changes, so not on the common path
+ * of a call on the current device. */
 struct DeviceGuard {
   int previous = -1;
   c2op_status status = C2OP_OK;
   explicit DeviceGuard(int32_t device) {
     cudaError_t e = cudaGetDevice(&previous);
-    if (e == cudaSuccess && previous != device) e = cudaSetDevice(device);
+    if (e == cudaSuccess && previous != device) {
+      status = check_device("selecting the CUDA device", device);
+      if (status != C2OP_OK) {
+        previous = -1;
+        return;
+      }
+      e = cudaSetDevice(device);
+    }
     if (e != cudaSuccess) {
       status = cuda_error(e, "selecting the CUDA device");
       previous = -1;
@@ -627,17 +650,6 @@ c2op_status check_pointer(const DLTensor *t, const char *name, int32_t device_id
   return C2OP_OK;
 }
 
-c2op_status check_device(const char *name, int32_t device_id) {
-  int count = 0;
-  char what[64];
-  snprintf(what, sizeof what, "%s: device CUDA", name);
-  CUDA_TRY(cudaGetDeviceCount(&count), what);
-  C2OP_RETURN_IF(device_id < 0 || device_id >= count, C2OP_ERR_NO_DEVICE,
-                 "%s: device CUDA:%d does not exist (%d CUDA devices)", name, (int)device_id,
-                 count);
-  return C2OP_OK;
-}
-
 Exec stream_exec(const c2op_context *ctx) {
   Exec ex;
   ex.stream = ctx ? static_cast<cudaStream_t>(ctx->cuda_stream) : nullptr;
@@ -735,9 +747,6 @@ extern "C" int c2op__cuda_rows_layout(const c2op__plan *plan, size_t lane_bytes,
 }
 
 extern "C" c2op_status c2op__cuda_malloc(int32_t device_id, size_t bytes, void **out) {
-  /* A device id out of range is refused before cudaSetDevice sees it, so
-   * no CUDA call fails (compute-sanitizer reports failed calls). */
-  C2OP_TRY(check_device("allocating device memory", device_id));
   DeviceGuard guard(device_id);
   if (guard.status != C2OP_OK) return guard.status;
   void *p = nullptr;
