@@ -103,30 +103,33 @@ static inline int c2op__fast_transposed_2d(const DLTensor *x, const DLTensor *y)
 }
 
 /* What c2op__plan_fast found. */
-enum { C2OP__FAST_NONE, C2OP__FAST_SPAN, C2OP__FAST_PLAN };
+enum { C2OP__FAST_NONE, C2OP__FAST_SPAN, C2OP__FAST_ROWS };
 
-/* The common cases in full: x and y valid, non-empty host tensors of the
- * same dtype and shape, disjoint or the same elements, and
- *  - both compact, or with the same strides laying them out densely (both
- *    transposed alike, say): returns C2OP__FAST_SPAN with *span filled
- *    (*plan untouched: it is large, and writing it would cost more than a
- *    small tensor's work);
- *  - 2-D with contiguous rows at any row stride (padded rows, a slice of
- *    columns): C2OP__FAST_PLAN with the plan c2op__plan_unary would build.
- * C2OP__FAST_NONE for anything else. Inline: each op compiles it into its
- * entry point. */
+/* The common cases, inline: each op compiles it into its entry point.
+ *  - x and y valid, non-empty host tensors of the same dtype and shape,
+ *    disjoint or the same elements, and both compact or with the same
+ *    strides laying them out densely (both transposed alike, say): returns
+ *    C2OP__FAST_SPAN with *span filled;
+ *  - x and y pass the same dtype and shape checks but are not dense alike:
+ *    C2OP__FAST_ROWS with *elem_size set. The caller then tries
+ *    c2op__plan_rows (padded rows, a slice of columns) in a function of its
+ *    own, out of line: a c2op__plan is 800 bytes, and a frame that holds one
+ *    puts the registers the fast path saves a dozen cache lines away from
+ *    its span. With x and y filling the L1 cache, each extra line a call
+ *    touches costs reloads of x or y ("Call overhead" in
+ *    docs/PERFORMANCE.md);
+ *  - C2OP__FAST_NONE for anything else. */
 static inline int c2op__plan_fast(const DLTensor *x, const DLTensor *y, c2op__span *span,
-                                  c2op__plan *plan) {
+                                  size_t *elem_size) {
   int64_t numel;
-  size_t elem_size;
-  if (!c2op__fast_pair(x, y) || !c2op__fast_agree(x, y, &numel, &elem_size))
+  if (!c2op__fast_pair(x, y) || !c2op__fast_agree(x, y, &numel, elem_size))
     return C2OP__FAST_NONE;
   if ((c2op__fast_compact(x) && c2op__fast_compact(y)) || c2op__fast_transposed_2d(x, y) ||
       c2op__same_dense_layout(x, y))
-    return c2op__fast_span_of(x, y, elem_size, numel, span) && !c2op__span_partial_overlap(span)
+    return c2op__fast_span_of(x, y, *elem_size, numel, span) && !c2op__span_partial_overlap(span)
                ? C2OP__FAST_SPAN
                : C2OP__FAST_NONE;
-  return c2op__plan_rows(x, y, elem_size, plan) ? C2OP__FAST_PLAN : C2OP__FAST_NONE;
+  return C2OP__FAST_ROWS;
 }
 
 #endif

@@ -24,19 +24,31 @@ __attribute__((noinline)) static c2op_status negate_gradient_general(const c2op_
   return c2op__unary_run(ctx, x, y, C2OP__UNARY_COPY, 0);
 }
 
+/* Padded rows and slices of columns (C2OP__FAST_ROWS): the plan, in a
+ * frame of its own (see c2op__plan_fast), else the general path. */
+__attribute__((noinline)) static c2op_status negate_gradient_rows(const c2op_context *ctx,
+                                                                  const DLTensor *x, DLTensor *y,
+                                                                  size_t elem_size) {
+  c2op__plan plan;
+  const c2op__unary_kernel *copy = c2op__cpu_unary_kernel(C2OP__UNARY_COPY, 0);
+  if (copy && c2op__plan_rows(x, y, elem_size, &plan))
+    return plan.inplace ? C2OP_OK : c2op__cpu_unary(ctx, &plan, copy); /* nothing to copy */
+  return negate_gradient_general(ctx, x, y);
+}
+
 c2op_status c2op_negate_gradient_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
   c2op__clear_error();
   /* The common cases (as in c2op_negative_ex) skip the general checks and
    * planning; the result is the same. */
   c2op__span span;
-  c2op__plan plan;
-  const int fast = c2op__plan_fast(x, y, &span, &plan);
-  if (fast == C2OP__FAST_SPAN && span.x == span.y) return C2OP_OK; /* nothing to copy */
-  if (fast == C2OP__FAST_PLAN && plan.inplace) return C2OP_OK;
-  const c2op__unary_kernel *copy;
-  if (fast != C2OP__FAST_NONE && (copy = c2op__cpu_unary_kernel(C2OP__UNARY_COPY, 0)) != NULL)
-    return fast == C2OP__FAST_SPAN ? c2op__cpu_unary_span(ctx, &span, copy)
-                                   : c2op__cpu_unary(ctx, &plan, copy);
+  size_t elem_size;
+  const int fast = c2op__plan_fast(x, y, &span, &elem_size);
+  if (fast == C2OP__FAST_SPAN) {
+    if (span.x == span.y) return C2OP_OK; /* nothing to copy */
+    const c2op__unary_kernel *copy = c2op__cpu_unary_kernel(C2OP__UNARY_COPY, 0);
+    if (copy) return c2op__cpu_unary_span(ctx, &span, copy);
+  }
+  if (fast == C2OP__FAST_ROWS) return negate_gradient_rows(ctx, x, y, elem_size);
   return negate_gradient_general(ctx, x, y);
 }
 

@@ -107,18 +107,29 @@ __attribute__((noinline)) static c2op_status negative_general(const c2op_context
   return c2op__unary_run(ctx, x, y, op, lane_bytes);
 }
 
+/* Padded rows and slices of columns (C2OP__FAST_ROWS): the plan, in a
+ * frame of its own (see c2op__plan_fast), else the general path. */
+__attribute__((noinline)) static c2op_status negative_rows(const c2op_context *ctx,
+                                                           const DLTensor *x, DLTensor *y,
+                                                           size_t elem_size) {
+  c2op__plan plan;
+  const c2op__unary_kernel *kernel = fast_kernel(x->dtype);
+  if (kernel && c2op__plan_rows(x, y, elem_size, &plan)) return c2op__cpu_unary(ctx, &plan, kernel);
+  return negative_general(ctx, x, y);
+}
+
 c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
   c2op__clear_error();
   /* The common cases (valid dense or row-padded host tensors) skip the
    * general checks and planning, which would cost more than a small
    * tensor's work; the result is the same. */
   c2op__span span;
-  c2op__plan plan;
-  const int fast = c2op__plan_fast(x, y, &span, &plan);
+  size_t elem_size;
+  const int fast = c2op__plan_fast(x, y, &span, &elem_size);
   const c2op__unary_kernel *kernel;
-  if (fast != C2OP__FAST_NONE && (kernel = fast_kernel(x->dtype)) != NULL)
-    return fast == C2OP__FAST_SPAN ? c2op__cpu_unary_span(ctx, &span, kernel)
-                                   : c2op__cpu_unary(ctx, &plan, kernel);
+  if (fast == C2OP__FAST_SPAN && (kernel = fast_kernel(x->dtype)) != NULL)
+    return c2op__cpu_unary_span(ctx, &span, kernel);
+  if (fast == C2OP__FAST_ROWS) return negative_rows(ctx, x, y, elem_size);
   return negative_general(ctx, x, y);
 }
 
