@@ -123,8 +123,11 @@ C2OP_API const char *c2op_status_name(c2op_status status);
 
 /** Returns the message of the last failed call on this thread, naming the
  *  argument and the problem, e.g. "y: shape [3,4] does not match x: shape
- *  [4,3]". Empty ("") when the last call succeeded. Never NULL. The pointer
- *  stays valid until the next c2op call on this thread. */
+ *  [4,3]". Empty ("") when the last call that can fail succeeded (calls
+ *  that cannot fail, such as c2op_status_name, leave it as it was). Never
+ *  NULL. At most 1023 bytes: a longer message (a long blob or net name)
+ *  keeps its start and its end around " ... ". The pointer stays valid
+ *  until the next c2op call on this thread. */
 C2OP_API const char *c2op_last_error(void);
 
 /* ------------------------------------------------------------------------ */
@@ -213,7 +216,7 @@ typedef enum {
 /** Caffe2's DeviceOption, the part c2op uses. */
 typedef struct {
   int32_t device_type; /**< a c2op_device_type */
-  int32_t device_id;   /**< GPU ordinal; 0 for the CPU */
+  int32_t device_id;   /**< GPU ordinal; 0 for the CPU; never negative */
 } c2op_device_option;
 
 /* ------------------------------------------------------------------------ */
@@ -262,8 +265,11 @@ typedef struct {
 } c2op_tensor_type;
 
 /** Type and shape inference: from the inputs' types, fill the outputs'.
- *  Returns C2OP_OK or an error status (setting the error message through
- *  whatever c2op call failed, or leaving the generic one). */
+ *  Returns C2OP_OK or an error status, setting the error message through
+ *  whatever c2op call failed (one that returns an error without a message
+ *  gets "the inference returned <status> without a message"). The outputs'
+ *  ndim must be 0 to C2OP_MAX_NDIM and their dims non-negative: the
+ *  workspace refuses others with C2OP_ERR_SCHEMA_VIOLATION. */
 typedef c2op_status (*c2op_infer_fn)(int32_t num_inputs, const c2op_tensor_type *inputs,
                                      int32_t num_outputs, c2op_tensor_type *outputs);
 
@@ -324,7 +330,10 @@ C2OP_API int c2op_schema_allows_inplace(const c2op_op_schema *schema, int32_t in
 
 /** A kernel: computes the op's outputs from its inputs. The tensors were
  *  checked against the schema (counts, dtypes) by the workspace, but a kernel
- *  must still check everything else and leave outputs untouched on error. */
+ *  must still check everything else and leave outputs untouched on error.
+ *  As for c2op_infer_fn, an error without a message gets a generic one; and
+ *  when a kernel (or a gradient maker) returns C2OP_OK, the workspace clears
+ *  the message of any failing c2op call it made and tolerated. */
 typedef c2op_status (*c2op_kernel_fn)(const c2op_context *ctx, int32_t num_inputs,
                                       const DLTensor *const *inputs, int32_t num_outputs,
                                       DLTensor *const *outputs);
@@ -449,7 +458,9 @@ C2OP_API c2op_status c2op_net_create(const char *name, c2op_net **net_out);
 C2OP_API void c2op_net_destroy(c2op_net *net);
 /** The net's name. */
 C2OP_API const char *c2op_net_name(const c2op_net *net);
-/** Appends a copy of `def`. */
+/** Appends a copy of `def`. C2OP_ERR_INVALID_ARGUMENT for a device option
+ *  the NetDef reader refuses (a device_type other than CPU or CUDA, a
+ *  negative device_id). */
 C2OP_API c2op_status c2op_net_add_op(c2op_net *net, const c2op_op_def *def);
 /** Number of ops. */
 C2OP_API int32_t c2op_net_num_ops(const c2op_net *net);
@@ -522,7 +533,10 @@ C2OP_API c2op_status c2op_net_from_text(const char *text, size_t length, c2op_ne
  * defaults (an empty name, device_option CPU/0 and is_gradient_op false are
  * left out), strings escaped as protobuf's printer does (bytes outside
  * printable ASCII as octal). c2op_net_from_text reads the text back to an
- * equal net. `*text_out` is NUL-terminated; free it with c2op_free.
+ * equal net when the reader accepts its ops: registered types whose input
+ * and output counts fit their schemas (c2op_net_add_op does not check
+ * these, since a schema may be registered after the op is added; it does
+ * refuse a device option the reader would). `*text_out` is NUL-terminated; free it with c2op_free.
  * `length_out` (may be NULL) receives its length without the NUL.
  */
 C2OP_API c2op_status c2op_net_to_text(const c2op_net *net, char **text_out, size_t *length_out);

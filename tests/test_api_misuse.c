@@ -304,23 +304,23 @@ static void unary_registry_kernels_check_their_arguments(void) {
     CHECK_CONTAINS(c2op_last_error(), want);
     const DLTensor *null_x[1] = {NULL};
     CHECK_STATUS(k(NULL, 1, null_x, 1, ys), C2OP_ERR_NULL_POINTER);
-    snprintf(want, sizeof want, "%s: x is NULL", ops[o]);
+    snprintf(want, sizeof want, "%s: inputs[0] is NULL", ops[o]);
     CHECK_CONTAINS(c2op_last_error(), want);
     DLTensor *null_y[1] = {NULL};
     CHECK_STATUS(k(NULL, 1, xs, 1, null_y), C2OP_ERR_NULL_POINTER);
-    snprintf(want, sizeof want, "%s: y is NULL", ops[o]);
+    snprintf(want, sizeof want, "%s: outputs[0] is NULL", ops[o]);
     CHECK_CONTAINS(c2op_last_error(), want);
     DLTensor gx = tx;
     gx.device.device_type = kDLCUDA;
     const DLTensor *gxs[1] = {&gx};
     CHECK_STATUS(k(NULL, 1, gxs, 1, ys), C2OP_ERR_DEVICE_MISMATCH);
-    snprintf(want, sizeof want, "%s: x is on CUDA:0, but this is the CPU kernel", ops[o]);
+    snprintf(want, sizeof want, "%s: inputs[0] is on CUDA:0, but this is the CPU kernel", ops[o]);
     CHECK_CONTAINS(c2op_last_error(), want);
     DLTensor gy = ty;
     gy.device.device_type = kDLOpenCL;
     DLTensor *gys[1] = {&gy};
     CHECK_STATUS(k(NULL, 1, xs, 1, gys), C2OP_ERR_DEVICE_MISMATCH);
-    snprintf(want, sizeof want, "%s: y is on OpenCL:0, but this is the CPU kernel", ops[o]);
+    snprintf(want, sizeof want, "%s: outputs[0] is on OpenCL:0, but this is the CPU kernel", ops[o]);
     CHECK_CONTAINS(c2op_last_error(), want);
     CHECK(memcmp(y, y0, sizeof y) == 0);
   }

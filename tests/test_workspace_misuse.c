@@ -9,6 +9,11 @@
  * inference, without inputs or without outputs take, and outputs replaced
  * because their old type differs in one field only.
  *
+ * Also the error contract around the caller's tensors and user code:
+ * copies naming the caller's arguments, callbacks that tolerate a failure
+ * or fail without a message, long names, empty gradient names and negative
+ * device ids.
+ *
  * Which checks run depends on the build: a CUDA build (c2op_has_cuda())
  * accepts CUDA device options, so the "built without CUDA" messages are
  * checked only without it, and the negative device_id only with it.
@@ -406,7 +411,9 @@ static void inferred_outputs_that_cannot_exist_are_refused(void) {
     c2op_status status;
     const char *message;
   } cases[] = {
-      {{kDLFloat, 32, 1}, 2, {2, -1}, C2OP_ERR_INVALID_ARGUMENT, "blob 'o': shape[1] is negative"},
+      /* A negative dim is the inference's fault, reported as the ndim is. */
+      {{kDLFloat, 32, 1}, 2, {2, -1}, C2OP_ERR_SCHEMA_VIOLATION,
+       "TestBadInfer: shape inference gave output 0 'o' a negative dim 1 (-1)"},
       {{kDLFloat, 32, 1}, 3, {(int64_t)1 << 40, (int64_t)1 << 40, 4}, C2OP_ERR_OVERFLOW,
        "blob 'o': element count overflows int64"},
       {{kDLFloat, 64, 1}, 1, {(int64_t)1 << 62}, C2OP_ERR_OVERFLOW,
@@ -514,9 +521,9 @@ static void an_op_with_many_outputs_grows_the_workspace(void) {
   c2op_workspace_destroy(ws);
 }
 
-/* A kernel's error is prefixed with the op type; a message that fills the
- * buffer is cut to it (1023 bytes), the prefix kept; the workspace is
- * unchanged. */
+/* A kernel's error is prefixed with the op type; a message that overfills
+ * the buffer is cut to it (1023 bytes) in the middle, the prefix kept; the
+ * workspace is unchanged. */
 static void a_kernel_error_too_long_for_the_buffer_is_cut(void) {
   float x[6];
   c2op_workspace *ws = ws_with_x(x);
@@ -538,6 +545,264 @@ static void a_kernel_error_too_long_for_the_buffer_is_cut(void) {
   c2op_workspace_destroy(ws);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The error contract around the caller's tensors and user code (review of  */
+/* 2026-11-27, seventh session: each case failed before its fix)            */
+/* ------------------------------------------------------------------------ */
+
+/* feed, feed_on and fetch_copy name their own parameters (`tensor`, `dst`),
+ * not those of the copy they make (`x`, `y`), and leave everything as it
+ * was. */
+static void copies_name_the_callers_tensor(void) {
+  float x[6];
+  c2op_workspace *ws = ws_with_x(x);
+  if (!ws) return;
+  fu_snapshot snap = fu_snapshot_take(ws);
+  int64_t shape[2] = {2, 3};
+  DLTensor t = fu_view(x, fu_f32, 2, shape, NULL);
+  t.data = NULL;
+  CHECK_STATUS(c2op_workspace_feed(ws, "a", &t), C2OP_ERR_NULL_POINTER);
+  CHECK_EQ_STR(c2op_last_error(), "tensor: data is NULL");
+  t.data = x;
+  t.byte_offset = UINT64_MAX - 2;
+  CHECK_STATUS(c2op_workspace_feed(ws, "a", &t), C2OP_ERR_OVERFLOW);
+  CHECK_CONTAINS(c2op_last_error(), "tensor: byte_offset 18446744073709551613 does not fit");
+  t.byte_offset = 0;
+  int64_t far[2] = {INT64_MAX / 2, 1};
+  t.strides = far;
+  c2op_device_option cpu = {C2OP_DEVICE_CPU, 0};
+  CHECK_STATUS(c2op_workspace_feed_on(ws, "a", &t, &cpu), C2OP_ERR_OVERFLOW);
+  CHECK(strncmp(c2op_last_error(), "tensor: ", 8) == 0);
+  FU_CHECK_UNCHANGED(ws, snap);
+
+  float out[6] = {9, 9, 9, 9, 9, 9};
+  int64_t zero_strides[2] = {0, 1};
+  DLTensor dst = fu_view(out, fu_f32, 2, shape, zero_strides);
+  CHECK_STATUS(c2op_workspace_fetch_copy(ws, "x", &dst), C2OP_ERR_OVERLAP);
+  CHECK_CONTAINS(c2op_last_error(), "dst: stride 0 on dim 0 of size 2 makes elements overlap");
+  dst.strides = NULL;
+  dst.data = NULL;
+  CHECK_STATUS(c2op_workspace_fetch_copy(ws, "x", &dst), C2OP_ERR_NULL_POINTER);
+  CHECK_EQ_STR(c2op_last_error(), "dst: data is NULL");
+  for (int i = 0; i < 6; i++) CHECK(out[i] == 9.0f);
+  FU_CHECK_UNCHANGED(ws, snap);
+  fu_snapshot_free(&snap);
+  c2op_workspace_destroy(ws);
+}
+
+/* User code that tolerates a failing c2op call and then succeeds (a probe
+ * for an optional op, say), and user code that fails without a message. */
+static int g_silent_mode; /* 0: probe and succeed, 1: fail without a message */
+
+static void probe_missing_op(void) {
+  const c2op_op_schema *schema = NULL;
+  (void)c2op_schema_lookup("TestNoSuchOptionalOp", &schema); /* fails, tolerated */
+}
+
+static c2op_status probing_infer(int32_t ni, const c2op_tensor_type *in, int32_t no,
+                                 c2op_tensor_type *out) {
+  if (g_silent_mode == 2) return C2OP_ERR_SHAPE_MISMATCH;
+  return c2op_infer_identical(ni, in, no, out);
+}
+
+static c2op_status probing_kernel(const c2op_context *ctx, int32_t ni,
+                                  const DLTensor *const *in, int32_t no, DLTensor *const *out) {
+  (void)ni;
+  (void)no;
+  if (g_silent_mode == 1) return C2OP_ERR_UNSUPPORTED_DTYPE;
+  c2op_status s = c2op_negate_gradient_ex(ctx, in[0], out[0]);
+  probe_missing_op();
+  return s;
+}
+
+static c2op_status probing_maker(const c2op_op_def *forward, const char *const *output_grads,
+                                 c2op_gradient *g) {
+  (void)forward;
+  (void)output_grads;
+  (void)g;
+  if (g_silent_mode == 1) return C2OP_ERR_INVALID_ARGUMENT;
+  probe_missing_op();
+  return C2OP_OK;
+}
+
+static const c2op_op_schema probe_schema = {
+    .name = "TestProbe", .min_inputs = 1, .max_inputs = 1, .min_outputs = 1,
+    .max_outputs = 1, .infer = probing_infer, .doc = "copies, probing for an optional op"};
+
+static int register_probe(void) {
+  static int done;
+  if (done) return 1;
+  if (c2op_register_schema(&probe_schema) != C2OP_OK ||
+      c2op_register_kernel("TestProbe", C2OP_DEVICE_CPU, probing_kernel) != C2OP_OK ||
+      c2op_register_gradient("TestProbe", probing_maker) != C2OP_OK) {
+    TEST_FAIL_("registering TestProbe: %s", c2op_last_error());
+    return 0;
+  }
+  done = 1;
+  return 1;
+}
+
+static void user_code_leaves_no_stale_message_on_success(void) {
+  float x[6];
+  c2op_workspace *ws = ws_with_x(x);
+  c2op_op_def *def = fu_op1("TestProbe", "x", "y");
+  c2op_net *net = NULL, *bwd = NULL;
+  c2op_gradient *g = NULL;
+  if (!ws || !def || !register_probe()) goto done;
+  g_silent_mode = 0;
+  CHECK_OK(c2op_workspace_run_op(ws, NULL, def));
+  CHECK_EQ_STR(c2op_last_error(), "");
+  CHECK_OK(c2op_get_gradient_defs(def, NULL, &g));
+  CHECK_EQ_STR(c2op_last_error(), "");
+  CHECK_OK(c2op_net_create("probe", &net));
+  if (!net) goto done;
+  CHECK_OK(c2op_net_add_op(net, def));
+  CHECK_OK(c2op_workspace_run_net(ws, NULL, net));
+  CHECK_EQ_STR(c2op_last_error(), "");
+  CHECK_OK(c2op_net_build_backward(net, 1, (const char *[]){"y"}, &bwd));
+  CHECK_EQ_STR(c2op_last_error(), "");
+  float y[6];
+  if (fu_fetch_f32(ws, "y", y, 6)) fu_check_floats_eq("y", y, x, 6);
+done:
+  c2op_net_destroy(bwd);
+  c2op_net_destroy(net);
+  c2op_gradient_destroy(g);
+  c2op_op_def_destroy(def);
+  c2op_workspace_destroy(ws);
+}
+
+static void user_code_failing_silently_gets_a_message(void) {
+  float x[6];
+  c2op_workspace *ws = ws_with_x(x);
+  c2op_op_def *def = fu_op1("TestProbe", "x", "y");
+  c2op_gradient *g = NULL;
+  if (!ws || !def || !register_probe()) goto done;
+  fu_snapshot snap = fu_snapshot_take(ws);
+  /* A message left over from an earlier failure must not stand in for it. */
+  (void)c2op_workspace_remove(ws, "stale");
+  g_silent_mode = 1;
+  CHECK_STATUS(c2op_workspace_run_op(ws, NULL, def), C2OP_ERR_UNSUPPORTED_DTYPE);
+  CHECK_EQ_STR(c2op_last_error(),
+               "TestProbe: the kernel returned C2OP_ERR_UNSUPPORTED_DTYPE without a message");
+  CHECK_STATUS(c2op_get_gradient_defs(def, NULL, &g), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_STR(c2op_last_error(), "gradient of 'TestProbe': the gradient maker returned "
+                                  "C2OP_ERR_INVALID_ARGUMENT without a message");
+  CHECK(g == NULL);
+  g_silent_mode = 2;
+  CHECK_STATUS(c2op_workspace_run_op(ws, NULL, def), C2OP_ERR_SHAPE_MISMATCH);
+  CHECK_EQ_STR(c2op_last_error(), "TestProbe: shape inference: the inference returned "
+                                  "C2OP_ERR_SHAPE_MISMATCH without a message");
+  g_silent_mode = 0;
+  FU_CHECK_UNCHANGED(ws, snap);
+  fu_snapshot_free(&snap);
+done:
+  c2op_op_def_destroy(def);
+  c2op_workspace_destroy(ws);
+}
+
+/* A message too long for the buffer keeps its start (the argument) and its
+ * end (the problem, and for a net the failing op) around " ... ". */
+static void long_names_keep_the_problem_in_the_message(void) {
+  static char net_name[301], blob[1101];
+  memset(net_name, 'N', sizeof net_name - 1);
+  memset(blob, 'b', sizeof blob - 1);
+  c2op_workspace *ws = new_ws();
+  c2op_net *net = NULL;
+  c2op_op_def *def = fu_op1("Negative", "missing", "y");
+  if (!ws || !def) goto done;
+  CHECK_OK(c2op_net_create(net_name, &net));
+  if (!net) goto done;
+  CHECK_OK(c2op_net_add_op(net, def));
+  CHECK_STATUS(c2op_workspace_run_net(ws, NULL, net), C2OP_ERR_NOT_FOUND);
+  const char *m = c2op_last_error();
+  CHECK(strncmp(m, "net 'NNNN", 9) == 0);
+  CHECK_CONTAINS(m, "' op 0 (Negative): Negative: input 0 'missing' is not in the workspace");
+  CHECK(strlen(m) < 1024);
+  CHECK_STATUS(c2op_workspace_remove(ws, blob), C2OP_ERR_NOT_FOUND);
+  m = c2op_last_error();
+  CHECK_EQ_INT(strlen(m), 1023);
+  CHECK(strncmp(m, "name: blob 'bbbb", 16) == 0);
+  CHECK_CONTAINS(m, "bbb ... bbb");
+  const char *end = "bbb' is not in the workspace";
+  CHECK(strlen(m) > strlen(end) && strcmp(m + strlen(m) - strlen(end), end) == 0);
+  /* A cut never splits a UTF-8 character: 2-byte characters throughout. */
+  static char wide[2 * 600 + 1];
+  for (int i = 0; i < 600; i++) memcpy(wide + 2 * i, "\xc3\xa9", 2);
+  CHECK_STATUS(c2op_workspace_remove(ws, wide), C2OP_ERR_NOT_FOUND);
+  m = c2op_last_error();
+  const char *gap = strstr(m, " ... ");
+  CHECK(gap != NULL);
+  if (gap) {
+    CHECK((unsigned char)gap[-1] == 0xa9);                     /* a whole character before */
+    CHECK((unsigned char)gap[5] == 0xc3);                      /* and after */
+  }
+done:
+  c2op_net_destroy(net);
+  c2op_op_def_destroy(def);
+  c2op_workspace_destroy(ws);
+}
+
+/* Gradient names and device ids the rest of the library would refuse are
+ * refused where they come in, naming them. */
+static void bad_gradient_names_and_device_ids_are_refused_up_front(void) {
+  c2op_op_def *def = fu_op1("Negative", "X", "Y");
+  c2op_workspace *ws = new_ws();
+  c2op_net *net = NULL;
+  if (!def || !ws) goto done;
+  c2op_gradient *g = (c2op_gradient *)&g; /* a sentinel: must stay */
+  CHECK_STATUS(c2op_get_gradient_defs(def, (const char *[]){""}, &g),
+               C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_STR(c2op_last_error(), "output_grads[0] is an empty blob name");
+  CHECK(g == (c2op_gradient *)&g);
+
+  float v[1] = {1};
+  DLTensor t = fu_view(v, fu_f32, 0, NULL, NULL);
+  c2op_device_option neg = {C2OP_DEVICE_CPU, -5};
+  CHECK_STATUS(c2op_workspace_feed_on(ws, "W", &t, &neg), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_STR(c2op_last_error(), "device: device_id -5 is negative");
+  CHECK_EQ_INT(c2op_workspace_num_blobs(ws), 0);
+  CHECK_OK(c2op_workspace_feed(ws, "X", &t));
+  def->device_option.device_id = -1;
+  CHECK_STATUS(c2op_workspace_run_op(ws, NULL, def), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_STR(c2op_last_error(), "Negative: device_id -1 is negative");
+  CHECK(!c2op_workspace_has_blob(ws, "Y"));
+  CHECK_OK(c2op_net_create("n", &net));
+  if (!net) goto done;
+  CHECK_STATUS(c2op_net_add_op(net, def), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_STR(c2op_last_error(), "def: device_option.device_id -1 is negative");
+  def->device_option.device_id = 0;
+  def->device_option.device_type = 7;
+  CHECK_STATUS(c2op_net_add_op(net, def), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_STR(c2op_last_error(), "def: device_option.device_type 7 is not CPU (0) or CUDA (1)");
+  CHECK_EQ_INT(c2op_net_num_ops(net), 0);
+  /* What add_op takes, the text reads back. */
+  def->device_option.device_type = C2OP_DEVICE_CUDA;
+  def->device_option.device_id = 3;
+  CHECK_OK(c2op_net_add_op(net, def));
+  char *text = NULL;
+  c2op_net *back = NULL;
+  CHECK_OK(c2op_net_to_text(net, &text, NULL));
+  if (text) CHECK_OK(c2op_net_from_text(text, strlen(text), &back));
+  const c2op_op_def *got = NULL;
+  if (back && c2op_net_op(back, 0, &got) == C2OP_OK) {
+    CHECK_EQ_INT(got->device_option.device_type, C2OP_DEVICE_CUDA);
+    CHECK_EQ_INT(got->device_option.device_id, 3);
+  }
+  c2op_net_destroy(back);
+  c2op_free(text);
+
+  /* The built-in inference refuses a negative dim (a caller's type). */
+  c2op_tensor_type in = {fu_f32, 2, {3, -1}}, out = {fu_f64, 1, {7}};
+  CHECK_STATUS(c2op_infer_identical(1, &in, 1, &out), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_STR(c2op_last_error(), "inputs[0]: shape[1] is negative (-1)");
+  CHECK_EQ_INT(out.ndim, 1);
+  CHECK(out.shape[0] == 7);
+done:
+  c2op_net_destroy(net);
+  c2op_op_def_destroy(def);
+  c2op_workspace_destroy(ws);
+}
+
 int main(void) {
   RUN(null_and_out_of_range_arguments_are_refused);
   RUN(feeds_the_workspace_cannot_hold_are_refused);
@@ -548,5 +813,10 @@ int main(void) {
   RUN(outputs_of_another_type_are_replaced_field_by_field);
   RUN(an_op_with_many_outputs_grows_the_workspace);
   RUN(a_kernel_error_too_long_for_the_buffer_is_cut);
+  RUN(copies_name_the_callers_tensor);
+  RUN(user_code_leaves_no_stale_message_on_success);
+  RUN(user_code_failing_silently_gets_a_message);
+  RUN(long_names_keep_the_problem_in_the_message);
+  RUN(bad_gradient_names_and_device_ids_are_refused_up_front);
   return TEST_MAIN_END();
 }

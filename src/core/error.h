@@ -15,6 +15,13 @@ c2op_status c2op__error(c2op_status status, const char *fmt, ...)
 c2op_status c2op__error_prefix(c2op_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* After a user's callback (a kernel, a shape inference, a gradient maker)
+ * returned `status`; call c2op__clear_error() just before it. On success
+ * the message is cleared again, whatever failing c2op call the callback
+ * tolerated on the way; on failure a callback that left no message gets
+ * "<what> returned <status> without a message". Returns `status`. */
+c2op_status c2op__after_callback(c2op_status status, const char *what);
+
 /* Set when this thread's last call failed; c2op_last_error() shows the
  * message only then. Initial-exec TLS (one byte of the static TLS block, so
  * a dlopen-ed libc2op still loads): clearing it is one store, where the

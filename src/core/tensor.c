@@ -223,6 +223,15 @@ static c2op_status tensor_extent(const DLTensor *t, const char *name, size_t ele
   return C2OP_OK;
 }
 
+c2op_status c2op__check_extent(const DLTensor *t, const char *name, size_t elem_size) {
+  int64_t numel = 0;
+  C2OP_TRY(c2op__check_tensor(t, name, &numel));
+  if (numel == 0) return C2OP_OK;
+  uintptr_t base;
+  int64_t lo, hi;
+  return tensor_extent(t, name, elem_size, &base, &lo, &hi);
+}
+
 static int compare_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return (x > y) - (x < y);

@@ -36,6 +36,11 @@ size_t c2op__dtype_size(DLDataType dtype);
  * messages. Writes the element count. */
 c2op_status c2op__check_tensor(const DLTensor *t, const char *name, int64_t *numel_out);
 
+/* c2op__check_tensor, then for a tensor with elements: data not NULL, and
+ * its elements of `elem_size` bytes within the address space (what a pass
+ * reading it checks, with `name` in the messages). */
+c2op_status c2op__check_extent(const DLTensor *t, const char *name, size_t elem_size);
+
 /* The x/y agreement checks of an elementwise op: both structurally valid,
  * same device class (host/CUDA) and device, same dtype, same shape. */
 c2op_status c2op__check_same(const DLTensor *x, const char *xname, const DLTensor *y,

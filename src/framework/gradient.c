@@ -60,6 +60,12 @@ c2op_status c2op_get_gradient_defs(const c2op_op_def *forward, const char *const
   C2OP_RETURN_IF(!maker, C2OP_ERR_NO_GRADIENT, "op '%s' has no gradient defined",
                  forward->type);
 
+  /* Names given: NULL entries (no gradient flows there) are fine, empty
+   * ones are not. */
+  for (int32_t i = 0; output_grads && i < forward->num_outputs; i++)
+    C2OP_RETURN_IF(output_grads[i] && !output_grads[i][0], C2OP_ERR_INVALID_ARGUMENT,
+                   "output_grads[%d] is an empty blob name", (int)i);
+
   /* Default output gradient names: "<output>_grad". */
   char **defaults = NULL;
   c2op_status s = C2OP_OK;
@@ -89,7 +95,8 @@ c2op_status c2op_get_gradient_defs(const c2op_op_def *forward, const char *const
       s = c2op__error(C2OP_ERR_OUT_OF_MEMORY, "out of memory creating a gradient");
   }
   if (s == C2OP_OK) {
-    s = maker(forward, output_grads, g);
+    c2op__clear_error();
+    s = c2op__after_callback(maker(forward, output_grads, g), "the gradient maker");
     if (s != C2OP_OK) c2op__error_prefix(s, "gradient of '%s'", forward->type);
   }
   if (defaults) {

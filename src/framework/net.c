@@ -68,6 +68,15 @@ c2op_status c2op_net_add_op(c2op_net *net, const c2op_op_def *def) {
   c2op__clear_error();
   C2OP_RETURN_IF(!net, C2OP_ERR_NULL_POINTER, "net is NULL");
   C2OP_RETURN_IF(!def, C2OP_ERR_NULL_POINTER, "def is NULL");
+  /* What the NetDef reader accepts, so that c2op_net_to_text's text of the
+   * net reads back. */
+  const c2op_device_option *d = &def->device_option;
+  C2OP_RETURN_IF(d->device_type != C2OP_DEVICE_CPU && d->device_type != C2OP_DEVICE_CUDA,
+                 C2OP_ERR_INVALID_ARGUMENT,
+                 "def: device_option.device_type %d is not CPU (0) or CUDA (1)",
+                 (int)d->device_type);
+  C2OP_RETURN_IF(d->device_id < 0, C2OP_ERR_INVALID_ARGUMENT,
+                 "def: device_option.device_id %d is negative", (int)d->device_id);
   c2op_op_def *copy = NULL;
   C2OP_TRY(c2op_op_def_clone(def, &copy));
   c2op_status s = c2op__net_append_owned(net, copy);

@@ -205,6 +205,10 @@ c2op_status c2op_infer_identical(int32_t num_inputs, const c2op_tensor_type *inp
   C2OP_RETURN_IF(inputs[0].ndim < 0 || inputs[0].ndim > C2OP_MAX_NDIM,
                  C2OP_ERR_INVALID_ARGUMENT, "inputs[0]: ndim %d is out of range [0, %d]",
                  (int)inputs[0].ndim, C2OP_MAX_NDIM);
+  for (int32_t d = 0; d < inputs[0].ndim; d++)
+    C2OP_RETURN_IF(inputs[0].shape[d] < 0, C2OP_ERR_INVALID_ARGUMENT,
+                   "inputs[0]: shape[%d] is negative (%lld)", (int)d,
+                   (long long)inputs[0].shape[d]);
   for (int32_t i = 0; i < num_outputs; i++) outputs[i] = inputs[0];
   return C2OP_OK;
 }

@@ -64,11 +64,11 @@ static void blob_free(blob *b) {
 static c2op_status device_of_option(const c2op_device_option *opt, const char *what,
                                     DLDevice *out) {
   DLDevice d = {kDLCPU, 0};
+  C2OP_RETURN_IF(opt && opt->device_id < 0, C2OP_ERR_INVALID_ARGUMENT,
+                 "%s: device_id %d is negative", what, (int)opt->device_id);
   if (opt && opt->device_type == C2OP_DEVICE_CUDA) {
     C2OP_RETURN_IF(!c2op_has_cuda(), C2OP_ERR_UNSUPPORTED_DEVICE,
                    "%s: device CUDA asked for, but c2op was built without CUDA", what);
-    C2OP_RETURN_IF(opt->device_id < 0, C2OP_ERR_INVALID_ARGUMENT,
-                   "%s: device_id %d is negative", what, (int)opt->device_id);
     d.device_type = kDLCUDA;
     d.device_id = opt->device_id;
   } else if (opt && opt->device_type != C2OP_DEVICE_CPU) {
@@ -289,6 +289,8 @@ c2op_status c2op_workspace_feed_on(c2op_workspace *ws, const char *name, const D
     return c2op__error(C2OP_ERR_UNSUPPORTED_DTYPE,
                        "tensor: dtype %s is not a whole number of bytes", dt);
   }
+  /* The copy's checks of its source, here, so that they name `tensor`. */
+  C2OP_TRY(c2op__check_extent(tensor, "tensor", c2op__dtype_size(tensor->dtype)));
   DLDevice where;
   C2OP_TRY(device_of_option(device, "device", &where));
   c2op_tensor_type type;
@@ -322,10 +324,13 @@ c2op_status c2op_workspace_fetch_copy(const c2op_workspace *ws, const char *name
     c2op__format_device(dst->device, dev, sizeof dev);
     return c2op__error(C2OP_ERR_UNSUPPORTED_DEVICE, "dst: device %s is not supported", dev);
   }
-  /* Same checks as a copy would make, with dst's own names. */
+  /* Same checks as a copy would make (agreement, then dst's data, extent
+   * and self-overlap), with dst's own name. */
   DLTensor src_as_host = *src;
   if (c2op__device_class_of(src->device) != dc) src_as_host.device = dst->device;
   C2OP_TRY(c2op__check_same(&src_as_host, name, dst, "dst"));
+  c2op__plan plan;
+  C2OP_TRY(c2op__plan_unary(&src_as_host, name, dst, "dst", c2op__dtype_size(src->dtype), &plan));
   c2op_status s = copy_across(src, dst);
   if (s != C2OP_OK) c2op__error_prefix(s, "fetch '%s'", name);
   return s;
@@ -463,15 +468,26 @@ c2op_status c2op_workspace_run_op(c2op_workspace *ws, const c2op_context *ctx,
   }
   /* Infer the outputs; reuse blobs that already have the right type. */
   if (s == C2OP_OK && schema->infer) {
-    s = schema->infer(nin, in_types, nout, out_types);
+    c2op__clear_error();
+    s = c2op__after_callback(schema->infer(nin, in_types, nout, out_types), "the inference");
     if (s != C2OP_OK) c2op__error_prefix(s, "%s: shape inference", def->type);
-    /* The inference may be a user's: its ndim must be one the blobs hold. */
-    for (int32_t j = 0; j < nout && s == C2OP_OK; j++)
-      if (out_types[j].ndim < 0 || out_types[j].ndim > C2OP_MAX_NDIM)
+    /* The inference may be a user's: its ndim and dims must be ones the
+     * blobs hold. */
+    for (int32_t j = 0; j < nout && s == C2OP_OK; j++) {
+      if (out_types[j].ndim < 0 || out_types[j].ndim > C2OP_MAX_NDIM) {
         s = c2op__error(C2OP_ERR_SCHEMA_VIOLATION,
                         "%s: shape inference gave output %d '%s' ndim %d (0 to %d allowed)",
                         def->type, (int)j, def->outputs[j], (int)out_types[j].ndim,
                         C2OP_MAX_NDIM);
+        break;
+      }
+      for (int32_t d = 0; d < out_types[j].ndim && s == C2OP_OK; d++)
+        if (out_types[j].shape[d] < 0)
+          s = c2op__error(C2OP_ERR_SCHEMA_VIOLATION,
+                          "%s: shape inference gave output %d '%s' a negative dim %d (%lld)",
+                          def->type, (int)j, def->outputs[j], (int)d,
+                          (long long)out_types[j].shape[d]);
+    }
   }
   if (s == C2OP_OK) s = reserve(ws, nout);
   for (int32_t j = 0; j < nout && s == C2OP_OK; j++) {
@@ -497,7 +513,8 @@ c2op_status c2op_workspace_run_op(c2op_workspace *ws, const c2op_context *ctx,
     }
   }
   if (s == C2OP_OK) {
-    s = kernels[dev](ctx, nin, inputs, nout, outputs);
+    c2op__clear_error();
+    s = c2op__after_callback(kernels[dev](ctx, nin, inputs, nout, outputs), "the kernel");
     if (s != C2OP_OK) c2op__error_prefix(s, "%s", def->type);
   }
   for (int32_t j = 0; j < nout; j++) {

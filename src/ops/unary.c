@@ -47,7 +47,7 @@ c2op_status c2op__unary_registry_run(const char *op, c2op_device_type device,
   C2OP_RETURN_IF(!outputs, C2OP_ERR_NULL_POINTER, "%s: outputs is NULL", op);
   const c2op__device_class want =
       device == C2OP_DEVICE_CUDA ? C2OP__DEVICE_CUDA : C2OP__DEVICE_HOST;
-  const char *names[2] = {"x", "y"};
+  const char *names[2] = {"inputs[0]", "outputs[0]"};
   const DLTensor *t[2] = {inputs[0], outputs[0]};
   for (int i = 0; i < 2; i++) {
     C2OP_RETURN_IF(!t[i], C2OP_ERR_NULL_POINTER, "%s: %s is NULL", op, names[i]);
