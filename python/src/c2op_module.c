@@ -24,6 +24,7 @@
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #include <numpy/arrayobject.h>
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1401,11 +1402,16 @@ PyMODINIT_FUNC PyInit__c2op(void) {
   if (PyType_Ready(&WorkspaceType) < 0) return NULL;
   if (register_ones_like() < 0) return NULL;
   if (context_with(1) == NULL) return NULL;
+  /* The library's rule for its byte counts (README, "CPU speed and its
+   * settings"): decimal digits only, a value past 2^63-1 read as 2^63-1,
+   * anything else (empty, a sign, a space, a suffix) leaves the default. */
   const char *env = getenv("C2OP_PY_PARALLEL_MIN_BYTES");
   if (env != NULL && *env != '\0') {
-    char *end = NULL;
-    const long long v = strtoll(env, &end, 10);
-    if (end != NULL && *end == '\0' && v >= 0) parallel_min_bytes = v;
+    long long v = 0;
+    const char *c = env;
+    for (; *c >= '0' && *c <= '9'; c++)
+      v = v > (LLONG_MAX - (*c - '0')) / 10 ? LLONG_MAX : v * 10 + (*c - '0');
+    if (*c == '\0') parallel_min_bytes = v;
   }
   PyObject *m = PyModule_Create(&module_def);
   if (m == NULL) return NULL;

@@ -290,6 +290,21 @@ def test_large_threaded_sizes(rng):
     assert same_bits(out, expected_negative(x))
 
 
+@pytest.mark.parametrize("value, want", [
+    ("1000", 1000), ("0", 0), ("99999999999999999999999", (1 << 63) - 1),
+    (" 1000", 64 << 20), ("+1000", 64 << 20), ("1000 ", 64 << 20), ("1K", 64 << 20),
+    ("-5", 64 << 20), ("", 64 << 20),
+])
+def test_parallel_min_bytes_takes_digits_only(value, want):
+    # The library's rule for every byte count: digits only, saturating.
+    import os
+    import subprocess
+    env = dict(os.environ, C2OP_PY_PARALLEL_MIN_BYTES=value)
+    got = subprocess.run([sys.executable, "-c", "import c2op; print(c2op.parallel_min_bytes())"],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    assert int(got) == want, (value, got)
+
+
 def test_num_threads_setting(rng):
     x = random_array(rng, np.float32, 3 << 20)  # 12 MiB: threaded when allowed
     want = expected_negative(x)
