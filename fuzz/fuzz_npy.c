@@ -115,7 +115,14 @@ static void round_trip(const npy_header *h) {
   const int big = h->swap_unit ? !npy_host_big_endian() : npy_host_big_endian();
   if (npy_header_init(&w, h->dtype, big, h->fortran_order, h->ndim, h->shape, err, sizeof err) != 0)
     die("npy_header_init refused what was read", err);
-  if (strcmp(w.canonical_descr, h->canonical_descr) != 0 || w.swap_unit != h->swap_unit)
+  /* A void input read as bfloat16 keeps its 'V2' descr; from the dtype
+   * alone the descr is 'bfloat16'. */
+  const int void_bf16 = h->dtype.code == kDLBfloat && h->canonical_descr[0] != 'b';
+  if (void_bf16 && (strcmp(h->canonical_descr, "|V2") != 0 &&
+                    strcmp(h->canonical_descr, "<V2") != 0 && strcmp(h->canonical_descr, ">V2") != 0))
+    die("a void bfloat16 input has an unexpected descr", h->canonical_descr);
+  if (strcmp(w.canonical_descr, void_bf16 ? "bfloat16" : h->canonical_descr) != 0 ||
+      w.swap_unit != h->swap_unit)
     die("npy_header_init gives another descr", w.canonical_descr);
   size_t len = npy_format_header(&w, g_header, sizeof g_header);
   if (len == 0) die("npy_format_header failed", NULL);

@@ -95,7 +95,13 @@ static int parse_descr(npy_header *h, const char *descr, int as_bfloat16, char *
     h->dtype = (DLDataType){kDLBfloat, 16, 1};
     h->itemsize = 2;
     h->swap_unit = 0;
-    snprintf(h->canonical_descr, sizeof h->canonical_descr, "bfloat16");
+    /* A void input keeps its descr, so that whatever saved it (NumPy with
+     * ml_dtypes writes '<V2') reads the output back; bare 'V2' is what
+     * NumPy writes as '|V2'. */
+    snprintf(h->canonical_descr, sizeof h->canonical_descr, "%s",
+             strcmp(descr, "bfloat16") == 0 ? "bfloat16"
+             : strcmp(descr, "V2") == 0     ? "|V2"
+                                            : descr);
     return 0;
   }
   char show[4 * sizeof h->descr + 1]; /* descr as messages quote it */

@@ -65,7 +65,8 @@ static void store_message(const char *msg, size_t len) {
 
 /* vsnprintf into a buffer of its own: the message, whole, with its length;
  * NULL when out of memory or for a bad format. Free with free(). */
-static char *format_whole(size_t *len_out, const char *fmt, va_list ap) {
+__attribute__((format(printf, 2, 0))) static char *format_whole(size_t *len_out,
+                                                                const char *fmt, va_list ap) {
   va_list again;
   va_copy(again, ap);
   const int n = vsnprintf(NULL, 0, fmt, ap);

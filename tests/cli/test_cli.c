@@ -570,30 +570,37 @@ static void run_streams_files_larger_than_the_chunk(void) {
 }
 
 static void run_reads_v2_data_as_bfloat16_when_asked(void) {
-  /* NumPy with ml_dtypes saves bfloat16 as '<V2'. */
-  int64_t shape[1] = {9};
-  blob in = {0}, want = {0};
-  styled_header(0, "<V2", 0, 1, shape, &in);
-  numpy_file_header("bfloat16", 0, 1, shape, &want);
-  for (int i = 0; i < 9; i++) {
-    unsigned char x[16], y[16];
-    random_element(ref_dt(kDLBfloat, 16), x);
-    ref_negate_element(ref_dt(kDLBfloat, 16), x, y);
-    blob_put(&in, x, 2);
-    blob_put(&want, y, 2);
+  /* NumPy with ml_dtypes saves bfloat16 as '<V2', NumPy's own void as
+   * '|V2'. The output keeps the descr, so that they read it back (bare
+   * 'V2' is written as NumPy writes it, '|V2'). */
+  static const struct {
+    const char *in, *out;
+  } descrs[] = {{"<V2", "<V2"}, {"|V2", "|V2"}, {"V2", "|V2"}};
+  for (size_t d = 0; d < sizeof descrs / sizeof descrs[0]; d++) {
+    int64_t shape[1] = {9};
+    blob in = {0}, want = {0};
+    styled_header(0, descrs[d].in, 0, 1, shape, &in);
+    numpy_file_header(descrs[d].out, 0, 1, shape, &want);
+    for (int i = 0; i < 9; i++) {
+      unsigned char x[16], y[16];
+      random_element(ref_dt(kDLBfloat, 16), x);
+      ref_negate_element(ref_dt(kDLBfloat, 16), x, y);
+      blob_put(&in, x, 2);
+      blob_put(&want, y, 2);
+    }
+    const char *inp = path_of("v2.npy"), *out = path_of("v2_out.npy");
+    write_file(inp, in.bytes, in.len);
+    result r = RUN_CLI("run", "Negative", inp, "-o", out);
+    CHECK_EXIT(r, 1);
+    CHECK_CONTAINS(text_of(&r.err), "--bfloat16");
+    result_free(&r);
+    r = RUN_CLI("run", "Negative", inp, "-o", out, "--bfloat16");
+    CHECK_EXIT(r, 0);
+    check_file_equals(out, &want, descrs[d].in);
+    result_free(&r);
+    blob_free(&in);
+    blob_free(&want);
   }
-  const char *inp = path_of("v2.npy"), *out = path_of("v2_out.npy");
-  write_file(inp, in.bytes, in.len);
-  result r = RUN_CLI("run", "Negative", inp, "-o", out);
-  CHECK_EXIT(r, 1);
-  CHECK_CONTAINS(text_of(&r.err), "--bfloat16");
-  result_free(&r);
-  r = RUN_CLI("run", "Negative", inp, "-o", out, "--bfloat16");
-  CHECK_EXIT(r, 0);
-  check_file_equals(out, &want, "bfloat16 from <V2");
-  result_free(&r);
-  blob_free(&in);
-  blob_free(&want);
 }
 
 static void run_in_place_rewrites_the_file_and_keeps_its_mode(void) {
