@@ -373,7 +373,8 @@ typedef c2op_status (*c2op_gradient_maker)(const c2op_op_def *forward,
  *  device option of `forward`. */
 C2OP_API c2op_status c2op_gradient_add_op(c2op_gradient *gradient, const c2op_op_def *forward,
                                           const c2op_op_def *def);
-/** Names the gradient blob of forward input i. */
+/** Names the gradient blob of forward input i; NULL clears the name (no
+ *  gradient for that input). */
 C2OP_API c2op_status c2op_gradient_set_input_grad(c2op_gradient *gradient, int32_t i,
                                                   const char *blob);
 

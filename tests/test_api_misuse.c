@@ -245,6 +245,12 @@ static void schemas_and_kernels_are_checked_when_registered(void) {
   s.num_dtypes = 1;
   CHECK_STATUS(c2op_register_schema(&s), C2OP_ERR_INVALID_ARGUMENT);
   CHECK_CONTAINS(c2op_last_error(), "schema 'TestBadSchema': 1 dtypes but dtypes is NULL");
+  static const DLDataType f32x4[2] = {{kDLFloat, 32, 1}, {kDLFloat, 32, 4}};
+  s.num_dtypes = 2;
+  s.dtypes = f32x4;
+  CHECK_STATUS(c2op_register_schema(&s), C2OP_ERR_INVALID_ARGUMENT);
+  CHECK_CONTAINS(c2op_last_error(), "schema 'TestBadSchema': dtypes[1] has 4 lanes (1 expected)");
+  s.num_dtypes = 1;
   s.dtypes = &f32;
   CHECK_STATUS(c2op_schema_lookup("TestBadSchema", &(const c2op_op_schema *){NULL}),
                C2OP_ERR_NOT_FOUND);

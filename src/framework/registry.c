@@ -150,6 +150,10 @@ static c2op_status check_schema(const c2op_op_schema *s) {
   C2OP_RETURN_IF(s->num_dtypes < 0 || (s->num_dtypes > 0 && !s->dtypes),
                  C2OP_ERR_INVALID_ARGUMENT, "schema '%s': %d dtypes but dtypes is NULL",
                  s->name, (int)s->num_dtypes);
+  for (int32_t i = 0; i < s->num_dtypes; i++)
+    C2OP_RETURN_IF(s->dtypes[i].lanes != 1, C2OP_ERR_INVALID_ARGUMENT,
+                   "schema '%s': dtypes[%d] has %d lanes (1 expected)", s->name, (int)i,
+                   (int)s->dtypes[i].lanes);
   return C2OP_OK;
 }
 
