@@ -297,19 +297,62 @@ static const c2op_op_schema wide_schema = {
     .name = "TestWide", .min_inputs = 1, .max_inputs = 1, .min_outputs = 1,
     .max_outputs = 40, .infer = c2op_infer_identical, .doc = "copies"};
 
+/* User code that tolerates a failing c2op call and then succeeds (a probe
+ * for an optional op, say), and user code that fails without a message. */
+static int g_silent_mode; /* 0: probe and succeed, 1: fail without a message */
+
+static void probe_missing_op(void) {
+  const c2op_op_schema *schema = NULL;
+  (void)c2op_schema_lookup("TestNoSuchOptionalOp", &schema); /* fails, tolerated */
+}
+
+static c2op_status probing_infer(int32_t ni, const c2op_tensor_type *in, int32_t no,
+                                 c2op_tensor_type *out) {
+  if (g_silent_mode == 2) return C2OP_ERR_SHAPE_MISMATCH;
+  return c2op_infer_identical(ni, in, no, out);
+}
+
+static c2op_status probing_kernel(const c2op_context *ctx, int32_t ni,
+                                  const DLTensor *const *in, int32_t no, DLTensor *const *out) {
+  (void)ni;
+  (void)no;
+  if (g_silent_mode == 1) return C2OP_ERR_UNSUPPORTED_DTYPE;
+  c2op_status s = c2op_negate_gradient_ex(ctx, in[0], out[0]);
+  probe_missing_op();
+  return s;
+}
+
+static c2op_status probing_maker(const c2op_op_def *forward, const char *const *output_grads,
+                                 c2op_gradient *g) {
+  (void)forward;
+  (void)output_grads;
+  (void)g;
+  if (g_silent_mode == 1) return C2OP_ERR_INVALID_ARGUMENT;
+  probe_missing_op();
+  return C2OP_OK;
+}
+
+static const c2op_op_schema probe_schema = {
+    .name = "TestProbe", .min_inputs = 1, .max_inputs = 1, .min_outputs = 1,
+    .max_outputs = 1, .infer = probing_infer, .doc = "copies, probing for an optional op"};
+
 static int register_test_ops(void) {
   static int done;
   if (done) return 1;
-  const c2op_op_schema *schemas[] = {&split2_schema, &fill7_schema, &sink_schema, &bad_schema,
-                                     &wide_schema,   &fail_long_schema};
-  const c2op_kernel_fn kernels[] = {split2_kernel, fill7_kernel, sink_kernel, bad_kernel,
-                                    split2_kernel, fail_long_kernel};
-  for (int i = 0; i < 6; i++) {
+  const c2op_op_schema *schemas[] = {&split2_schema, &fill7_schema,     &sink_schema, &bad_schema,
+                                     &wide_schema,   &fail_long_schema, &probe_schema};
+  const c2op_kernel_fn kernels[] = {split2_kernel, fill7_kernel,     sink_kernel,   bad_kernel,
+                                    split2_kernel, fail_long_kernel, probing_kernel};
+  for (int i = 0; i < 7; i++) {
     if (c2op_register_schema(schemas[i]) != C2OP_OK ||
         c2op_register_kernel(schemas[i]->name, C2OP_DEVICE_CPU, kernels[i]) != C2OP_OK) {
       TEST_FAIL_("registering %s: %s", schemas[i]->name, c2op_last_error());
       return 0;
     }
+  }
+  if (c2op_register_gradient("TestProbe", probing_maker) != C2OP_OK) {
+    TEST_FAIL_("registering TestProbe's gradient: %s", c2op_last_error());
+    return 0;
   }
   done = 1;
   return 1;
@@ -590,65 +633,13 @@ static void copies_name_the_callers_tensor(void) {
   c2op_workspace_destroy(ws);
 }
 
-/* User code that tolerates a failing c2op call and then succeeds (a probe
- * for an optional op, say), and user code that fails without a message. */
-static int g_silent_mode; /* 0: probe and succeed, 1: fail without a message */
-
-static void probe_missing_op(void) {
-  const c2op_op_schema *schema = NULL;
-  (void)c2op_schema_lookup("TestNoSuchOptionalOp", &schema); /* fails, tolerated */
-}
-
-static c2op_status probing_infer(int32_t ni, const c2op_tensor_type *in, int32_t no,
-                                 c2op_tensor_type *out) {
-  if (g_silent_mode == 2) return C2OP_ERR_SHAPE_MISMATCH;
-  return c2op_infer_identical(ni, in, no, out);
-}
-
-static c2op_status probing_kernel(const c2op_context *ctx, int32_t ni,
-                                  const DLTensor *const *in, int32_t no, DLTensor *const *out) {
-  (void)ni;
-  (void)no;
-  if (g_silent_mode == 1) return C2OP_ERR_UNSUPPORTED_DTYPE;
-  c2op_status s = c2op_negate_gradient_ex(ctx, in[0], out[0]);
-  probe_missing_op();
-  return s;
-}
-
-static c2op_status probing_maker(const c2op_op_def *forward, const char *const *output_grads,
-                                 c2op_gradient *g) {
-  (void)forward;
-  (void)output_grads;
-  (void)g;
-  if (g_silent_mode == 1) return C2OP_ERR_INVALID_ARGUMENT;
-  probe_missing_op();
-  return C2OP_OK;
-}
-
-static const c2op_op_schema probe_schema = {
-    .name = "TestProbe", .min_inputs = 1, .max_inputs = 1, .min_outputs = 1,
-    .max_outputs = 1, .infer = probing_infer, .doc = "copies, probing for an optional op"};
-
-static int register_probe(void) {
-  static int done;
-  if (done) return 1;
-  if (c2op_register_schema(&probe_schema) != C2OP_OK ||
-      c2op_register_kernel("TestProbe", C2OP_DEVICE_CPU, probing_kernel) != C2OP_OK ||
-      c2op_register_gradient("TestProbe", probing_maker) != C2OP_OK) {
-    TEST_FAIL_("registering TestProbe: %s", c2op_last_error());
-    return 0;
-  }
-  done = 1;
-  return 1;
-}
-
 static void user_code_leaves_no_stale_message_on_success(void) {
   float x[6];
   c2op_workspace *ws = ws_with_x(x);
   c2op_op_def *def = fu_op1("TestProbe", "x", "y");
   c2op_net *net = NULL, *bwd = NULL;
   c2op_gradient *g = NULL;
-  if (!ws || !def || !register_probe()) goto done;
+  if (!ws || !def || !register_test_ops()) goto done;
   g_silent_mode = 0;
   CHECK_OK(c2op_workspace_run_op(ws, NULL, def));
   CHECK_EQ_STR(c2op_last_error(), "");
@@ -676,7 +667,7 @@ static void user_code_failing_silently_gets_a_message(void) {
   c2op_workspace *ws = ws_with_x(x);
   c2op_op_def *def = fu_op1("TestProbe", "x", "y");
   c2op_gradient *g = NULL;
-  if (!ws || !def || !register_probe()) goto done;
+  if (!ws || !def || !register_test_ops()) goto done;
   fu_snapshot snap = fu_snapshot_take(ws);
   /* A message left over from an earlier failure must not stand in for it. */
   (void)c2op_workspace_remove(ws, "stale");
