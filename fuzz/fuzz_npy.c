@@ -13,7 +13,10 @@
  *    NUL-terminated descr strings;
  *  - round trip: npy_header_init from what was read, npy_format_header,
  *    read back: the same dtype, byte order, shape and (effective) order;
- *    formatting that header again gives the very same bytes;
+ *    formatting that header again gives the very same bytes; a void
+ *    input read as bfloat16 (whose descr is kept, as `run` writes it) is
+ *    also formatted as read and read back with --bfloat16: the same
+ *    descr, dtype and shape;
  *  - npy_format_shape never writes past the size it is given.
  * No leaks (ASan's leak check runs at exit and every few runs).
  */
@@ -139,6 +142,18 @@ static void round_trip(const npy_header *h) {
   size_t len2 = npy_format_header(&back, g_header2, sizeof g_header2);
   if (len2 != len || memcmp(g_header, g_header2, len) != 0)
     die("formatting the read-back header gives other bytes", NULL);
+  if (void_bf16) { /* the header `run` writes for it */
+    npy_header as_read = *h, again;
+    size_t vlen = npy_format_header(&as_read, g_header, sizeof g_header);
+    if (vlen == 0) die("npy_format_header failed on a void bfloat16 header", NULL);
+    int vfd = memory_file(g_header, vlen);
+    if (npy_read_header(vfd, 1, &again, err, sizeof err) != 0)
+      die("a void bfloat16 header does not read back with --bfloat16", err);
+    if (strcmp(again.canonical_descr, h->canonical_descr) != 0 ||
+        again.dtype.code != kDLBfloat || again.ndim != h->ndim ||
+        memcmp(again.shape, h->shape, sizeof(int64_t) * (size_t)h->ndim) != 0)
+      die("a void bfloat16 header changed on its way back", again.canonical_descr);
+  }
 }
 
 static void format_shape_bounds(const npy_header *h) {

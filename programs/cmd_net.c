@@ -40,7 +40,8 @@ static const char net_help[] =
     "                        e.g. X_grad\n"
     "  --print-nets          print the forward (and backward) net as NetDef text\n"
     "  --threads N           CPU threads per op (0 = automatic, the default)\n"
-    "  --bfloat16            read 2-byte void data ('|V2') as bfloat16\n"
+    "  --bfloat16            read 2-byte void data ('<V2', how NumPy with ml_dtypes saves\n"
+    "                        bfloat16, or '|V2') as bfloat16, and write it as '<V2'\n"
     "  -h, --help            this help\n"
     "\n"
     "Every external input of the net (and OUTPUT_grad for each --backward) must be\n"
@@ -263,6 +264,11 @@ static int run_net(const net_args *a) {
       cli_error("--fetch %s=%s: %s", f->name, f->path, err);
       goto done;
     }
+    /* With --bfloat16 the files are void-typed, as NumPy with ml_dtypes
+     * writes them ('<V2'): so are bfloat16 outputs, which NumPy then loads
+     * (it refuses descr 'bfloat16'). */
+    if (a->as_bfloat16 && t->dtype.code == kDLBfloat && t->dtype.bits == 16)
+      snprintf(h.canonical_descr, sizeof h.canonical_descr, "<V2");
     char header[4096];
     size_t hl = npy_format_header(&h, header, sizeof header);
     if (hl == 0) {

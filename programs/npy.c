@@ -122,7 +122,7 @@ static int parse_descr(npy_header *h, const char *descr, int as_bfloat16, char *
   case 'V':
     return fail(err, size,
                 "unsupported dtype '%s' (raw void data; for bfloat16 saved by NumPy with "
-                "ml_dtypes as '|V2', pass --bfloat16)",
+                "ml_dtypes as '<V2', pass --bfloat16)",
                 d);
   case 'M':
   case 'm': return fail(err, size, "unsupported dtype '%s' (datetime/timedelta)", d);

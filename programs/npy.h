@@ -40,8 +40,8 @@ typedef struct {
  *  offset at the first data byte. 0 on success; -1 with a message in
  *  `err` (bad magic, unsupported version, header not a valid dict, shape
  *  product overflowing, unsupported dtype, I/O errors). `as_bfloat16`
- *  reads 2-byte void data ('|V2', how NumPy with ml_dtypes saves bfloat16)
- *  as bfloat16. */
+ *  reads 2-byte void data ('<V2', how NumPy with ml_dtypes saves bfloat16;
+ *  '|V2', '>V2', 'V2') as bfloat16, keeping the descr (bare 'V2' as '|V2'). */
 int npy_read_header(int fd, int as_bfloat16, npy_header *h, char *err, size_t err_size);
 
 /** Fills `h` for writing: the dtype, byte order (swap_unit as for reading:

@@ -317,6 +317,10 @@ static c2op_status probing_kernel(const c2op_context *ctx, int32_t ni,
   (void)ni;
   (void)no;
   if (g_silent_mode == 1) return C2OP_ERR_UNSUPPORTED_DTYPE;
+  if (g_silent_mode == 3) { /* probes, then fails for a reason of its own */
+    probe_missing_op();
+    return C2OP_ERR_UNSUPPORTED_DTYPE;
+  }
   c2op_status s = c2op_negate_gradient_ex(ctx, in[0], out[0]);
   probe_missing_op();
   return s;
@@ -683,6 +687,12 @@ static void user_code_failing_silently_gets_a_message(void) {
   CHECK_STATUS(c2op_workspace_run_op(ws, NULL, def), C2OP_ERR_SHAPE_MISMATCH);
   CHECK_EQ_STR(c2op_last_error(), "TestProbe: shape inference: the inference returned "
                                   "C2OP_ERR_SHAPE_MISMATCH without a message");
+  g_silent_mode = 3;
+  CHECK_STATUS(c2op_workspace_run_op(ws, NULL, def), C2OP_ERR_UNSUPPORTED_DTYPE);
+  CHECK_EQ_STR(c2op_last_error(),
+               "TestProbe: the kernel returned C2OP_ERR_UNSUPPORTED_DTYPE without a message (its "
+               "last failing c2op call, C2OP_ERR_NOT_FOUND, said: op 'TestNoSuchOptionalOp' is "
+               "not registered)");
   g_silent_mode = 0;
   FU_CHECK_UNCHANGED(ws, snap);
   fu_snapshot_free(&snap);

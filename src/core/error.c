@@ -3,8 +3,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "core/alloc.h"
 
 #define C2OP_ERROR_CAPACITY 1024
 
@@ -40,79 +41,108 @@ const char *c2op_status_name(c2op_status status) {
 
 const char *c2op_last_error(void) { return c2op__has_error ? last_error : ""; }
 
-/* Stores `msg` (`len` bytes) as the message. A message that does not fit
- * keeps its head and its tail around " ... ", each cut at a UTF-8
- * character boundary: a long name (a blob's, a net's) then costs the middle
- * of the message, while the argument named at its start and the problem
- * stated at its end both survive. */
-static void store_message(const char *msg, size_t len) {
+/* The status of the message in last_error (c2op__after_callback compares). */
+static _Thread_local c2op_status last_status;
+
+/* Byte `i` of the concatenation of parts[0..n). */
+static unsigned char byte_at(const char *const *parts, const size_t *lens, int n, size_t i) {
+  for (int k = 0; k < n; i -= lens[k], k++)
+    if (i < lens[k]) return (unsigned char)parts[k][i];
+  return 0;
+}
+
+/* Copies bytes [from, to) of the concatenation of parts[0..n) to out. */
+static char *copy_range(char *out, const char *const *parts, const size_t *lens, int n,
+                        size_t from, size_t to) {
+  size_t at = 0;
+  for (int k = 0; k < n && from < to; at += lens[k], k++) {
+    if (from >= at + lens[k]) continue;
+    const size_t a = from - at, b = (to < at + lens[k] ? to : at + lens[k]) - at;
+    memcpy(out, parts[k] + a, b - a);
+    out += b - a;
+    from = at + b;
+  }
+  return out;
+}
+
+/* Stores the concatenation of parts[0..n) as the message (no part may
+ * point into last_error). A message that does not fit keeps its head and
+ * its tail around " ... ", each cut at a UTF-8 character boundary: a long
+ * name (a blob's, a net's) then costs the middle of the message, while the
+ * argument named at its start and the problem stated at its end survive. */
+static void store_parts(const char *const *parts, const size_t *lens, int n) {
+  size_t len = 0;
+  for (int k = 0; k < n; k++) len += lens[k];
   if (len < sizeof last_error) {
-    memmove(last_error, msg, len);
-    last_error[len] = '\0';
+    *copy_range(last_error, parts, lens, n, 0, len) = '\0';
     return;
   }
   static const char gap[] = " ... ";
   const size_t room = sizeof last_error - 1 - (sizeof gap - 1);
   size_t head = room / 2, tail_at = len - (room - head);
-  while (head > 0 && ((unsigned char)msg[head] & 0xC0) == 0x80) head--;
-  while (tail_at < len && ((unsigned char)msg[tail_at] & 0xC0) == 0x80) tail_at++;
-  char *out = last_error;
-  memmove(out, msg, head);
-  memcpy(out + head, gap, sizeof gap - 1);
-  memmove(out + head + sizeof gap - 1, msg + tail_at, len - tail_at);
-  out[head + sizeof gap - 1 + (len - tail_at)] = '\0';
+  while (head > 0 && (byte_at(parts, lens, n, head) & 0xC0) == 0x80) head--;
+  while (tail_at < len && (byte_at(parts, lens, n, tail_at) & 0xC0) == 0x80) tail_at++;
+  char *out = copy_range(last_error, parts, lens, n, 0, head);
+  memcpy(out, gap, sizeof gap - 1);
+  *copy_range(out + sizeof gap - 1, parts, lens, n, tail_at, len) = '\0';
 }
 
-/* vsnprintf into a buffer of its own: the message, whole, with its length;
- * NULL when out of memory or for a bad format. Free with free(). */
-__attribute__((format(printf, 2, 0))) static char *format_whole(size_t *len_out,
-                                                                const char *fmt, va_list ap) {
+/* Formats into `buf` (`size` bytes, twice the message's capacity, so most
+ * messages fit); one too long for it goes to a c2op__malloc'ed buffer, set
+ * in *heap (free with c2op__free), or when that fails is cut to `buf`.
+ * Returns the text and its length. */
+__attribute__((format(printf, 4, 0))) static const char *format_into(char *buf, size_t size,
+                                                                    char **heap,
+                                                                    const char *fmt, va_list ap,
+                                                                    size_t *len_out) {
   va_list again;
   va_copy(again, ap);
-  const int n = vsnprintf(NULL, 0, fmt, ap);
-  char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (buf) vsnprintf(buf, (size_t)n + 1, fmt, again);
+  *heap = NULL;
+  const int n = vsnprintf(buf, size, fmt, ap);
+  size_t len = n < 0 ? 0 : (size_t)n;
+  if (n < 0) buf[0] = '\0';
+  if (len >= size) {
+    *heap = c2op__malloc(len + 1);
+    if (*heap)
+      vsnprintf(*heap, len + 1, fmt, again);
+    else
+      len = size - 1; /* out of memory: the part that fits */
+  }
   va_end(again);
-  *len_out = n >= 0 ? (size_t)n : 0;
-  return buf;
+  *len_out = len;
+  return *heap ? *heap : buf;
 }
 
 c2op_status c2op__error(c2op_status status, const char *fmt, ...) {
-  va_list ap, again;
+  char buf[2 * C2OP_ERROR_CAPACITY], *heap;
+  size_t len;
+  va_list ap;
   va_start(ap, fmt);
-  va_copy(again, ap);
-  const int n = vsnprintf(last_error, sizeof last_error, fmt, ap);
-  if (n >= (int)sizeof last_error) { /* too long: keep head and tail (else the head alone) */
-    size_t len;
-    char *whole = format_whole(&len, fmt, again);
-    if (whole) store_message(whole, len);
-    free(whole);
-  }
-  va_end(again);
+  const char *msg = format_into(buf, sizeof buf, &heap, fmt, ap, &len);
   va_end(ap);
+  store_parts(&msg, &len, 1);
+  c2op__free(heap);
+  last_status = status;
   c2op__has_error = 1;
   return status;
 }
 
 c2op_status c2op__error_prefix(c2op_status status, const char *fmt, ...) {
-  size_t plen = 0;
+  char old[C2OP_ERROR_CAPACITY]; /* the message as it is: the prefix goes before it */
+  const char *current = c2op_last_error();
+  const size_t olen = strlen(current);
+  memcpy(old, current, olen + 1);
+  char buf[2 * C2OP_ERROR_CAPACITY], *heap;
+  size_t plen;
   va_list ap;
   va_start(ap, fmt);
-  char *prefix = format_whole(&plen, fmt, ap);
+  const char *prefix = format_into(buf, sizeof buf, &heap, fmt, ap, &plen);
   va_end(ap);
-  const char *old = c2op_last_error();
-  const size_t olen = strlen(old);
-  char *whole = prefix ? malloc(plen + 2 + olen) : NULL;
-  if (whole) {
-    memcpy(whole, prefix, plen);
-    memcpy(whole + plen, ": ", 2);
-    memcpy(whole + plen + 2, old, olen);
-    store_message(whole, plen + 2 + olen);
-  } else { /* out of memory: the message as it was, prefix left out */
-    memmove(last_error, old, olen + 1);
-  }
-  free(whole);
-  free(prefix);
+  const char *parts[3] = {prefix, ": ", old};
+  const size_t lens[3] = {plen, 2, olen};
+  store_parts(parts, lens, 3);
+  c2op__free(heap);
+  last_status = status;
   c2op__has_error = 1;
   return status;
 }
@@ -123,7 +153,16 @@ c2op_status c2op__after_callback(c2op_status status, const char *what) {
     return C2OP_OK;
   }
   if (!c2op__has_error || !last_error[0])
-    c2op__error(status, "%s returned %s without a message", what, c2op_status_name(status));
+    return c2op__error(status, "%s returned %s without a message", what,
+                       c2op_status_name(status));
+  if (last_status != status) { /* the message is a tolerated call's, not this failure's */
+    char said[C2OP_ERROR_CAPACITY];
+    memcpy(said, last_error, sizeof said);
+    return c2op__error(status,
+                       "%s returned %s without a message (its last failing c2op call, %s, "
+                       "said: %s)",
+                       what, c2op_status_name(status), c2op_status_name(last_status), said);
+  }
   return status;
 }
 

@@ -11,15 +11,20 @@ c2op_status c2op__error(c2op_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Prefixes the current message with `fmt...` + ": " (used to add context
- * such as "op 2 (Negative)"); returns `status`. */
+ * such as "op 2 (Negative)"); returns `status`. Both record `status` with
+ * the message. A message past the 1023-byte buffer keeps its start and its
+ * end around " ... " (arguments may point into the current message). */
 c2op_status c2op__error_prefix(c2op_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* After a user's callback (a kernel, a shape inference, a gradient maker)
  * returned `status`; call c2op__clear_error() just before it. On success
  * the message is cleared again, whatever failing c2op call the callback
- * tolerated on the way; on failure a callback that left no message gets
- * "<what> returned <status> without a message". Returns `status`. */
+ * tolerated on the way. On failure a callback that left no message gets
+ * "<what> returned <status> without a message"; one whose message has
+ * another status (a call it tolerated before failing for a reason of its
+ * own) gets the same, with that call's status and message in parentheses.
+ * Returns `status`. */
 c2op_status c2op__after_callback(c2op_status status, const char *what);
 
 /* Set when this thread's last call failed; c2op_last_error() shows the
