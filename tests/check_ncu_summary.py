@@ -48,5 +48,27 @@ p = subprocess.run([sys.executable, script, f.name], capture_output=True, text=T
 os.unlink(f.name)
 check(p.returncode == 0 and "42.620     41.860" in p.stdout,
       f"the plan line is read: {p.returncode} {p.stdout.strip()!r}")
-print(f"{7 - failures} passed, {failures} failed")
+# The order c2op,torch: a made-up report of one size, 3 pairs, c2op first
+# in each. Pair 1 is left out; pairs 2 and 3: c2op 2.21 and 2.18 us, torch
+# 2.18 and 2.18 us, so c2op is slower in one pair and as fast in the other.
+def block(name, us):
+    return f"  void {name}(T1) (1, 1, 1)x(128, 1, 1), Context 1\n    gpu__time_duration.sum   us   {us}\n"
+
+
+fake = "ncu_pair plan: sizes=4096 reps=3 order=c2op,torch\n"
+for c, t in (("9.99", "9.99"), ("2.21", "2.18"), ("2.18", "2.18")):
+    fake += block("<unnamed>::kernel_entry<VecBody>", c) + block("at::vectorized_elementwise_kernel<4, at::neg_kernel_cuda>", t)
+with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+    f.write(fake)
+p = subprocess.run([sys.executable, script, f.name], capture_output=True, text=True)
+row = [line.split() for line in p.stdout.splitlines() if line.startswith("        4096")]
+check(p.returncode == 0 and row == [["4096", "2.180", "2.195", "0.993x", "0/1/1", "15"]],
+      f"order c2op,torch is read: {p.returncode} {row} {p.stderr.strip()}")
+# The same kernels read with the plan's order taken as torch,c2op must fail.
+p = subprocess.run([sys.executable, script, f.name, "--order", "torch,c2op"],
+                   capture_output=True, text=True)
+os.unlink(f.name)
+check(p.returncode == 1 and "expected torch then c2op at kernel 0" in p.stderr,
+      f"a report in the other order fails: {p.returncode} {p.stderr.strip()}")
+print(f"{9 - failures} passed, {failures} failed")
 sys.exit(1 if failures else 0)

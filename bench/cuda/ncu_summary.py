@@ -4,13 +4,17 @@ as medians per size and implementation:
 
     python3 bench/cuda/ncu_summary.py NCU.txt [--sizes A,B,...] [--reps N]
 
-The plan (sizes, pairs per size) comes from the "ncu_pair plan:" line that
-ncu_pair.py prints into the same output, or from --sizes/--reps for a
-report without one. Kernels are matched to the plan in launch order: for
-each size, REPS pairs of torch.neg then c2op. The first pair of each size
-is left out of the medians (cold caches). Prints one row per size:
-torch's and c2op's median gpu__time_duration, and torch / c2op (above 1:
-c2op is faster). Exits 1 when the report's kernels do not fit the plan.
+The plan (sizes, pairs per size, which kernel runs first in a pair) comes
+from the "ncu_pair plan:" line that ncu_pair.py prints into the same
+output, or from --sizes/--reps/--order for a report without one. Kernels
+are matched to the plan in launch order: for each size, REPS pairs of
+torch.neg and c2op in the plan's order. The first pair of each size is
+left out (cold caches). Prints one row per size: torch's and c2op's median
+gpu__time_duration, torch / c2op (above 1: c2op is faster), and, pair by
+pair, in how many c2op was faster, as fast and slower with the median of
+c2op - torch (ncu reports durations in steps of about 32 ns, so medians of
+two kernels 1-2 us long often tie, and the counts tell more). Exits 1 when
+the report's kernels do not fit the plan.
 """
 import argparse
 import re
@@ -44,11 +48,16 @@ def main(argv):
     ap.add_argument("report")
     ap.add_argument("--sizes")
     ap.add_argument("--reps", type=int)
+    ap.add_argument("--order", choices=["torch,c2op", "c2op,torch"])
     args = ap.parse_args(argv)
     text = open(args.report, encoding="utf-8", errors="replace").read()
-    plan = re.search(r"ncu_pair plan: sizes=([\d,]+) reps=(\d+)", text)
+    plan = re.search(r"ncu_pair plan: sizes=([\d,]+) reps=(\d+)(?: order=(\S+))?", text)
     sizes = args.sizes or (plan.group(1) if plan else None)
     reps = args.reps or (int(plan.group(2)) if plan else None)
+    order = args.order or (plan.group(3) if plan and plan.group(3) else "torch,c2op")
+    if order not in ("torch,c2op", "c2op,torch"):
+        sys.exit(f"ncu_summary: unknown order {order!r} in the plan")
+    first, second = order.split(",")
     if not sizes or not reps:
         sys.exit("ncu_summary: no plan in the report; give --sizes and --reps")
     sizes = [int(s) for s in sizes.split(",")]
@@ -58,22 +67,28 @@ def main(argv):
               f"{len(sizes) * reps * 2}", file=sys.stderr)
         return 1
     print(f"{'bytes':>12} {'torch us':>10} {'c2op us':>10} {'torch/c2op':>11}   "
-          f"(medians of {max(reps - 1, 1)} pairs)")
+          f"{'c2op faster/same/slower':>23} {'c2op-torch ns':>13}   "
+          f"(medians of {max(reps - 1, 1)} pairs, {first} first)")
     i = 0
     for nbytes in sizes:
         t, c = [], []
         for r in range(reps):
             (ia, a), (ib, b) = ks[i], ks[i + 1]
             i += 2
-            if (ia, ib) != ("torch", "c2op"):
-                print(f"ncu_summary: expected torch then c2op at kernel {i - 2}, got {ia}, {ib}",
-                      file=sys.stderr)
+            if (ia, ib) != (first, second):
+                print(f"ncu_summary: expected {first} then {second} at kernel {i - 2}, "
+                      f"got {ia}, {ib}", file=sys.stderr)
                 return 1
             if r > 0 or reps == 1:
-                t.append(a)
-                c.append(b)
+                t.append(a if first == "torch" else b)
+                c.append(b if first == "torch" else a)
         mt, mc = statistics.median(t), statistics.median(c)
-        print(f"{nbytes:>12} {mt * 1e6:>10.3f} {mc * 1e6:>10.3f} {mt / mc:>10.3f}x")
+        # Durations are printed with 2 decimals of a microsecond: compare
+        # them rounded to the nanosecond, so that equal readings count equal.
+        d = [round((cc - tt) * 1e9) for tt, cc in zip(t, c)]
+        counts = f"{sum(x < 0 for x in d)}/{sum(x == 0 for x in d)}/{sum(x > 0 for x in d)}"
+        print(f"{nbytes:>12} {mt * 1e6:>10.3f} {mc * 1e6:>10.3f} {mt / mc:>10.3f}x   "
+              f"{counts:>23} {statistics.median(d):>13.0f}")
     return 0
 
 
