@@ -50,7 +50,9 @@ check(p.returncode == 0 and "42.620     41.860" in p.stdout,
       f"the plan line is read: {p.returncode} {p.stdout.strip()!r}")
 # The order c2op,torch: a made-up report of one size, 3 pairs, c2op first
 # in each. Pair 1 is left out; pairs 2 and 3: c2op 2.21 and 2.18 us, torch
-# 2.18 and 2.18 us, so c2op is slower in one pair and as fast in the other.
+# 2.18 and 2.18 us, so c2op is slower in one pair and as fast in the other:
+# differences 30 and 0 ns, mean 15, standard deviation 21.2, so twice the
+# standard error 2 * 21.2 / sqrt(2) = 30.
 def block(name, us):
     return f"  void {name}(T1) (1, 1, 1)x(128, 1, 1), Context 1\n    gpu__time_duration.sum   us   {us}\n"
 
@@ -62,7 +64,7 @@ with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
     f.write(fake)
 p = subprocess.run([sys.executable, script, f.name], capture_output=True, text=True)
 row = [line.split() for line in p.stdout.splitlines() if line.startswith("        4096")]
-check(p.returncode == 0 and row == [["4096", "2.180", "2.195", "0.993x", "0/1/1", "15"]],
+check(p.returncode == 0 and row == [["4096", "2.180", "2.195", "0.993x", "0/1/1", "15", "+15+-30"]],
       f"order c2op,torch is read: {p.returncode} {row} {p.stderr.strip()}")
 # The same kernels read with the plan's order taken as torch,c2op must fail.
 p = subprocess.run([sys.executable, script, f.name, "--order", "torch,c2op"],

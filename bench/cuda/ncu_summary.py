@@ -11,10 +11,11 @@ are matched to the plan in launch order: for each size, REPS pairs of
 torch.neg and c2op in the plan's order. The first pair of each size is
 left out (cold caches). Prints one row per size: torch's and c2op's median
 gpu__time_duration, torch / c2op (above 1: c2op is faster), and, pair by
-pair, in how many c2op was faster, as fast and slower with the median of
-c2op - torch (ncu reports durations in steps of about 32 ns, so medians of
-two kernels 1-2 us long often tie, and the counts tell more). Exits 1 when
-the report's kernels do not fit the plan.
+pair, in how many c2op was faster, as fast and slower, with the median
+and the mean of c2op - torch in ns, the mean with twice its standard error
+(ncu reports durations in steps of about 32 ns, so medians of two kernels
+1-2 us long often tie, and the counts and the mean tell more). Exits 1
+when the report's kernels do not fit the plan.
 """
 import argparse
 import re
@@ -67,7 +68,7 @@ def main(argv):
               f"{len(sizes) * reps * 2}", file=sys.stderr)
         return 1
     print(f"{'bytes':>12} {'torch us':>10} {'c2op us':>10} {'torch/c2op':>11}   "
-          f"{'c2op faster/same/slower':>23} {'c2op-torch ns':>13}   "
+          f"{'c2op faster/same/slower':>23} {'c2op-torch ns: median':>21} {'mean':>8}   "
           f"(medians of {max(reps - 1, 1)} pairs, {first} first)")
     i = 0
     for nbytes in sizes:
@@ -87,8 +88,11 @@ def main(argv):
         # them rounded to the nanosecond, so that equal readings count equal.
         d = [round((cc - tt) * 1e9) for tt, cc in zip(t, c)]
         counts = f"{sum(x < 0 for x in d)}/{sum(x == 0 for x in d)}/{sum(x > 0 for x in d)}"
+        mean = f"{statistics.mean(d):+.0f}"
+        if len(d) > 1:
+            mean += f"+-{2 * statistics.stdev(d) / len(d) ** 0.5:.0f}"
         print(f"{nbytes:>12} {mt * 1e6:>10.3f} {mc * 1e6:>10.3f} {mt / mc:>10.3f}x   "
-              f"{counts:>23} {statistics.median(d):>13.0f}")
+              f"{counts:>23} {statistics.median(d):>21.0f} {mean:>8}")
     return 0
 
 
