@@ -266,8 +266,10 @@ C2OP_UNROLL
  * fine: each address is read and written by one thread, read first. 1-D
  * grid of kThreads-thread blocks. I: the vector index type (vec_block);
  * uint32_t only when the grid times kThreads x kVecPerThread is at most
- * 2^32 (index32_fits). CS: streaming accesses (load_vec). */
-template <int OP, typename L, typename I = int64_t, bool CS = false> struct VecBody {
+ * 2^32 (index32_fits). CS: streaming accesses (load_vec). EDGES = false:
+ * no head or tail code, for head = tail = 0 (C2OP_CUDA_EDGE_FREE). */
+template <int OP, typename L, typename I = int64_t, bool CS = false, bool EDGES = true>
+struct VecBody {
   const char *x;
   char *y;
   const char *xv; /* x + head lanes */
@@ -280,7 +282,7 @@ template <int OP, typename L, typename I = int64_t, bool CS = false> struct VecB
       vec_block<OP, L, I, true, CS>(xv, yv, base, (I)kThreads, (I)nvec);
     else
       vec_block<OP, L, I, false, CS>(xv, yv, base, (I)kThreads, (I)nvec);
-    if (t.bx == 0 && t.tx == 0) {
+    if (EDGES && t.bx == 0 && t.tx == 0) {
       const int64_t sz = (int64_t)sizeof(L);
       for (int64_t i = 0; i < head; i++) lane_op<OP, L, false>(x + i * sz, y + i * sz);
       const int64_t t0 = head + nvec * (int64_t)(16 / sizeof(L));

@@ -13,7 +13,8 @@
  *    loads and stores (streaming from 8 to 128 MiB: dense_streams),
  *    kVecPerThread vectors per thread issued before any store; thread 0
  *    also does the unaligned head and the tail lanes, so a call is one
- *    launch.
+ *    launch (and a kernel without that code when there are none:
+ *    C2OP_CUDA_EDGE_FREE).
  *  - RowsBody: the innermost dim contiguous in x and y, rows of at least
  *    kRowsMinBytes (padded rows, column slices; any outer strides): a 2-D
  *    grid, blocks over rows, threads along a row with 16-byte vectors
@@ -439,11 +440,26 @@ bool dense_streams(int64_t bytes) {
   return kStreamingBuilt && bytes >= min_bytes && bytes <= max_bytes;
 }
 
+/* The dense kernel without the head and tail code (VecBody's EDGES =
+ * false) when there are no head or tail lanes, as for any float tensor of a
+ * multiple of 4 elements from cudaMalloc. Thread 0 of block 0 otherwise
+ * reads the edge counts from the kernel parameters after its stores, and
+ * the block, and so the kernel, ends that much later: on an H100 the kernel
+ * took 30-70 ns longer than torch.neg's at 4 KiB-1 MiB (1 step of ncu's
+ * clock), and without the edge code 0-40 ns less, in either launch order
+ * (docs/PERFORMANCE.md, "CUDA"; scripts/gpu-ncu-ab). 0 at build time keeps
+ * the edge code in every launch, for such A/B runs. */
+#ifndef C2OP_CUDA_EDGE_FREE
+#define C2OP_CUDA_EDGE_FREE 1
+#endif
 template <int OP, typename L, typename I, bool CS>
 c2op_status launch_dense(const Exec &ex, const char *x, char *y, const DenseSplit &d,
                          const char *name) {
   const char *xv = x + d.head * (int64_t)sizeof(L);
   char *yv = y + d.head * (int64_t)sizeof(L);
+  if (C2OP_CUDA_EDGE_FREE && d.head == 0 && d.tail == 0)
+    return launch(ex, VecBody<OP, L, I, CS, false>{x, y, xv, yv, 0, d.nvec, 0}, d.blocks, 1,
+                  kThreads, 1, name);
   return launch(ex, VecBody<OP, L, I, CS>{x, y, xv, yv, d.head, d.nvec, d.tail}, d.blocks, 1,
                 kThreads, 1, name);
 }
