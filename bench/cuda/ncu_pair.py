@@ -10,8 +10,9 @@ REPS: pairs per size (default 2); ORDER: torch,c2op (default) or
 c2op,torch, which of the two runs first in each pair. For each size: REPS
 pairs, so from the second pair on each runs with the caches as a repeated
 call leaves them. Running both orders tells a difference between the
-kernels from one between the first and second launch of a pair. The plan is printed first ("ncu_pair plan: ..."), for
-bench/cuda/ncu_summary.py to read the profile in launch order.
+kernels from one between the first and second launch of a pair. The plan
+is printed first ("ncu_pair plan: ..."), for bench/cuda/ncu_summary.py to
+read the profile in launch order.
 
 scripts/gpu-check runs it under ncu when C2OP_GPU_CHECK_NCU=1: with a few
 counters at 16 and 64 MiB, where the kernels once differed by 1-2%, and

@@ -14,7 +14,7 @@ gpu__time_duration, torch / c2op (above 1: c2op is faster), and, pair by
 pair, in how many c2op was faster, as fast and slower, with the median
 and the mean of c2op - torch in ns, the mean with twice its standard error
 (ncu reports durations in steps of about 32 ns, so medians of two kernels
-1-2 us long often tie, and the counts and the mean tell more). Exits 1
+2-2.5 us long often tie, and the counts and the mean tell more). Exits 1
 when the report's kernels do not fit the plan.
 """
 import argparse
@@ -84,8 +84,9 @@ def main(argv):
                 t.append(a if first == "torch" else b)
                 c.append(b if first == "torch" else a)
         mt, mc = statistics.median(t), statistics.median(c)
-        # Durations are printed with 2 decimals of a microsecond: compare
-        # them rounded to the nanosecond, so that equal readings count equal.
+        # Differences rounded to the nanosecond: a reading converted from
+        # another unit (ncu switches between ns and us) is not always the
+        # same float as the one it equals.
         d = [round((cc - tt) * 1e9) for tt, cc in zip(t, c)]
         counts = f"{sum(x < 0 for x in d)}/{sum(x == 0 for x in d)}/{sum(x > 0 for x in d)}"
         mean = f"{statistics.mean(d):+.0f}"
