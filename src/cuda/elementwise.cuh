@@ -282,11 +282,13 @@ struct VecBody {
       vec_block<OP, L, I, true, CS>(xv, yv, base, (I)kThreads, (I)nvec);
     else
       vec_block<OP, L, I, false, CS>(xv, yv, base, (I)kThreads, (I)nvec);
-    if (EDGES && t.bx == 0 && t.tx == 0) {
-      const int64_t sz = (int64_t)sizeof(L);
-      for (int64_t i = 0; i < head; i++) lane_op<OP, L, false>(x + i * sz, y + i * sz);
-      const int64_t t0 = head + nvec * (int64_t)(16 / sizeof(L));
-      for (int64_t i = t0; i < t0 + tail; i++) lane_op<OP, L, false>(x + i * sz, y + i * sz);
+    if constexpr (EDGES) {
+      if (t.bx == 0 && t.tx == 0) {
+        const int64_t sz = (int64_t)sizeof(L);
+        for (int64_t i = 0; i < head; i++) lane_op<OP, L, false>(x + i * sz, y + i * sz);
+        const int64_t t0 = head + nvec * (int64_t)(16 / sizeof(L));
+        for (int64_t i = t0; i < t0 + tail; i++) lane_op<OP, L, false>(x + i * sz, y + i * sz);
+      }
     }
   }
 };

@@ -444,11 +444,11 @@ bool dense_streams(int64_t bytes) {
  * false) when there are no head or tail lanes, as for any float tensor of a
  * multiple of 4 elements from cudaMalloc. Thread 0 of block 0 otherwise
  * reads the edge counts from the kernel parameters after its stores, and
- * the block, and so the kernel, ends that much later: on an H100 the kernel
- * took 30-70 ns longer than torch.neg's at 4 KiB-1 MiB (1 step of ncu's
- * clock), and without the edge code 0-40 ns less, in either launch order
- * (docs/PERFORMANCE.md, "CUDA"; scripts/gpu-ncu-ab). 0 at build time keeps
- * the edge code in every launch, for such A/B runs. */
+ * the block, and so the kernel, ends that much later: on an H100, 8-80 ns
+ * per kernel at 4 KiB-1 MiB, enough to put c2op behind torch.neg there
+ * (the figures: docs/PERFORMANCE.md, "CUDA"; scripts/gpu-ncu-ab measured
+ * them). 0 at build time keeps the edge code in every launch, for such A/B
+ * runs. */
 #ifndef C2OP_CUDA_EDGE_FREE
 #define C2OP_CUDA_EDGE_FREE 1
 #endif
