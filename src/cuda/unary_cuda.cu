@@ -446,9 +446,9 @@ bool dense_streams(int64_t bytes) {
  * reads the edge counts from the kernel parameters after its stores, and
  * the block, and so the kernel, ends that much later: on an H100, 8-80 ns
  * per kernel at 4 KiB-1 MiB, enough to put c2op behind torch.neg there
- * (the figures: docs/PERFORMANCE.md, "CUDA"; scripts/gpu-ncu-ab measured
- * them). 0 at build time keeps the edge code in every launch, for such A/B
- * runs. */
+ * (the figures: docs/PERFORMANCE.md, "CUDA"; scripts/gpu-ncu-ab repeats
+ * the measurement). 0 at build time keeps the edge code in every launch,
+ * for such A/B runs. */
 #ifndef C2OP_CUDA_EDGE_FREE
 #define C2OP_CUDA_EDGE_FREE 1
 #endif
