@@ -155,14 +155,12 @@ c2op_status c2op__after_callback(c2op_status status, const char *what) {
   if (!c2op__has_error || !last_error[0])
     return c2op__error(status, "%s returned %s without a message", what,
                        c2op_status_name(status));
-  if (last_status != status) { /* the message is a tolerated call's, not this failure's */
-    char said[C2OP_ERROR_CAPACITY];
-    memcpy(said, last_error, sizeof said);
+  if (last_status != status) /* the message is a tolerated call's, not this failure's */
     return c2op__error(status,
                        "%s returned %s without a message (its last failing c2op call, %s, "
                        "said: %s)",
-                       what, c2op_status_name(status), c2op_status_name(last_status), said);
-  }
+                       what, c2op_status_name(status), c2op_status_name(last_status),
+                       last_error); /* read into format_into's buffer before it is replaced */
   return status;
 }
 

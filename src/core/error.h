@@ -6,7 +6,9 @@
 
 /* Records `status` with a printf-style message as this thread's last error
  * and returns `status`, so error paths are one line:
- *   return c2op__error(C2OP_ERR_NULL_POINTER, "x is NULL"); */
+ *   return c2op__error(C2OP_ERR_NULL_POINTER, "x is NULL");
+ * Arguments may point into the current message: the message is formatted
+ * into a buffer of its own before it replaces the current one. */
 c2op_status c2op__error(c2op_status status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
