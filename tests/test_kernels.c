@@ -6,8 +6,8 @@
  * main-loop step), then a few multiples and a large size; the x and y starts
  * are shifted by one, odd and many lanes; every size runs out of place
  * and in place, with regular and with streaming stores (and the streaming
- * loop with regular stores), and the streaming pair entry on whole lines. Guard bytes around y must stay untouched and x
- * must not change out of place.
+ * loop with regular stores), and the streaming pair entry on whole lines. Guard bytes around y must
+ * stay untouched and x must not change out of place.
  *
  * Linked against the static library (the kernels are internal). Also a
  * helper for ctest: `test_kernels --has-isa NAME` exits 0 when this machine
@@ -21,6 +21,9 @@
 #include "cpu/dispatch.h"
 #include "cpu/isa.h"
 #include "cpu/kernels.h"
+#if defined(__x86_64__) || defined(__i386__)
+#include "cpu/negate_x86.h"
+#endif
 
 #define GUARD 64
 #define MAX_SHIFT 64
@@ -278,8 +281,10 @@ static void vector_kernels_take_starts_off_the_lane(void) {
       const size_t lane = cases[c].lane;
       if (lane == 1 || !cases[c].kernel) continue; /* every start is lane-aligned */
       const int64_t tile = (int64_t)(t->tile_bytes / lane);
-      const int64_t sizes[] = {1, 2, 3, tile - 1, tile, tile + 1, 3 * tile + 5, 8192 / (int64_t)lane + 3};
-      const size_t shifts[][2] = {{0, 1}, {1, 1}, {lane - 1, 1}, {1, lane - 1}, {lane / 2, 1 + lane}};
+      const int64_t sizes[] = {
+          1, 2, 3, tile - 1, tile, tile + 1, 3 * tile + 5, 8192 / (int64_t)lane + 3};
+      const size_t shifts[][2] = {
+          {0, 1}, {1, 1}, {lane - 1, 1}, {1, lane - 1}, {lane / 2, 1 + lane}};
       for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
         for (size_t sh = 0; sh < sizeof shifts / sizeof shifts[0]; sh++)
           for (int inplace = 0; inplace < 2; inplace++) {
@@ -302,6 +307,76 @@ static void vector_kernels_take_starts_off_the_lane(void) {
   printf("     %d vector ISA(s) checked off the lane\n", tested);
   free(b.x0);
   free(b.y0);
+  free(b.want0);
+  free(b.save0);
+}
+
+/* The vector kernels run their main loop backward when y lies less than
+ * 512 bytes past x (modulo 4 KiB), to keep loads clear of the stores
+ * just made (cpu/negate_x86.h, c2op__run_backward). x and y here share one
+ * page-aligned block, so y's offset from x modulo the page is chosen:
+ * 0, a lane, a line, a lane below, at and past 512 bytes, half a page, a
+ * line short of a page; sizes around the main loop's step and one of many steps; out of
+ * place (either direction) and in place (always forward). */
+static void vector_kernels_run_either_way_across_a_page(void) {
+  enum { REGION = 6 * 4096 };
+  uint8_t *block = aligned_alloc(4096, 2 * REGION + 4096);
+  buffers b;
+  b.cap = REGION;
+  b.want0 = aligned_alloc(64, b.cap);
+  b.save0 = aligned_alloc(64, b.cap);
+  CHECK(block && b.want0 && b.save0);
+  kernel_case ref[8], cases[8];
+  kernel_cases(&c2op__negate_kernels__scalar, ref);
+  int tested = 0, backward = 0;
+  for (int isa = 1; isa < C2OP__ISA_COUNT && block && b.want0 && b.save0; isa++) {
+    const c2op__negate_kernels *t = c2op__cpu_negate_kernels((c2op__isa)isa);
+    if (!t || !c2op__cpu_isa_available((c2op__isa)isa)) continue;
+    const int nc = kernel_cases(t, cases);
+    for (int c = 0; c < nc; c++) {
+      const c2op__unary_kernel *k = cases[c].kernel;
+      if (!k) continue;
+      const size_t lane = cases[c].lane;
+      const int64_t tile = (int64_t)(t->tile_bytes / lane);
+      const int64_t sizes[] = {tile - 1,     tile,         tile + 1,
+                               2 * tile + 3, 5 * tile - 1, (int64_t)(16384 / lane) + 3};
+      const size_t apart[] = {0, lane, 64, 512 - lane, 512, 512 + lane, 2048, 4096 - 64};
+      for (size_t ai = 0; ai < sizeof apart / sizeof apart[0]; ai++) {
+        b.x0 = block;
+        b.y0 = block + REGION + apart[ai];
+        for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+          for (size_t sh = 0; sh < 2; sh++) /* y vector-aligned, then not: x and y a lane on */
+            for (int inplace = 0; inplace < 2; inplace++) {
+              const size_t s = sh * lane;
+              backward += !inplace && apart[ai] != 0 && apart[ai] <= 512;
+              if (check_one(&b, k, k->contig, "contig", ref[c].kernel, lane, lane, sizes[si], s, s,
+                            inplace) ||
+                  (k->contig_nt && check_one(&b, k, k->contig_nt, "contig_nt", ref[c].kernel, lane,
+                                             lane, sizes[si], s, s, inplace)))
+                goto next_kernel;
+            }
+      }
+    next_kernel:;
+    }
+    tested++;
+  }
+#if defined(__x86_64__) || defined(__i386__)
+  /* The rule itself: backward exactly when y is 1 to 512 bytes past x,
+   * modulo the page. */
+  CHECK_EQ_INT(c2op__run_backward(block, block), 0);
+  CHECK_EQ_INT(c2op__run_backward(block, block + 4096), 0);
+  CHECK_EQ_INT(c2op__run_backward(block, block + 1), 1);
+  CHECK_EQ_INT(c2op__run_backward(block, block + 512), 1);
+  CHECK_EQ_INT(c2op__run_backward(block, block + 4096 + 512), 1);
+  CHECK_EQ_INT(c2op__run_backward(block, block + 513), 0);
+  CHECK_EQ_INT(c2op__run_backward(block, block + 2048), 0);
+  CHECK_EQ_INT(c2op__run_backward(block + 64, block), 0);
+  CHECK_EQ_INT(c2op__run_backward(block + 4032, block), 1);
+#endif
+  printf("     %d vector ISA(s) checked with y 0 to 4032 bytes past x modulo a page (%d backward "
+         "passes)\n",
+         tested, backward);
+  free(block);
   free(b.want0);
   free(b.save0);
 }
@@ -333,7 +408,8 @@ static void streaming_pair_kernels_match_scalar(void) {
       has_pairs = 1;
       const size_t lane = cases[c].lane;
       const int64_t lines[] = {1, 2, 3, 63, 64, MAX_LINES};
-      const size_t xshift[][2] = {{0, 0}, {lane, 0}, {0, 7 * lane % 64}, {5 * lane % 64, 60 / lane * lane}};
+      const size_t xshift[][2] = {
+          {0, 0}, {lane, 0}, {0, 7 * lane % 64}, {5 * lane % 64, 60 / lane * lane}};
       for (size_t li = 0; li < sizeof lines / sizeof lines[0]; li++)
         for (size_t sh = 0; sh < sizeof xshift / sizeof xshift[0]; sh++)
           for (int inplace = 0; inplace < 2; inplace++) {
@@ -427,7 +503,8 @@ static void dispatch_names_each_kernel_or_null(void) {
     const c2op__isa i = (c2op__isa)isa;
     const c2op__negate_kernels *t = c2op__cpu_negate_kernels(i);
     for (int li = 0; li < 4; li++) {
-      const c2op__unary_kernel *neg = c2op__cpu_unary_kernel_isa(i, C2OP__UNARY_NEG_INT, widths[li]);
+      const c2op__unary_kernel *neg =
+          c2op__cpu_unary_kernel_isa(i, C2OP__UNARY_NEG_INT, widths[li]);
       const c2op__unary_kernel *flip =
           c2op__cpu_unary_kernel_isa(i, C2OP__UNARY_NEG_FLOAT, widths[li]);
       CHECK(neg == (t ? t->neg[li] : NULL));
@@ -442,13 +519,20 @@ static void dispatch_names_each_kernel_or_null(void) {
       size_t lane;
       const char *name; /* NULL: no kernel */
     } others[] = {
-        {C2OP__UNARY_COPY, 0, "copy__scalar"},      {C2OP__UNARY_COPY, 16, "copy__scalar"},
-        {C2OP__UNARY_ADD_INT, 1, "x8_add__scalar"},  {C2OP__UNARY_ADD_INT, 2, "x16_add__scalar"},
-        {C2OP__UNARY_ADD_INT, 4, "x32_add__scalar"}, {C2OP__UNARY_ADD_INT, 8, "x64_add__scalar"},
-        {C2OP__UNARY_ADD_INT, 3, NULL},              {C2OP__UNARY_ADD_INT, 16, NULL},
-        {C2OP__UNARY_ADD_FLOAT, 4, "f32_add__scalar"}, {C2OP__UNARY_ADD_FLOAT, 8, "f64_add__scalar"},
-        {C2OP__UNARY_ADD_FLOAT, 2, NULL},            {C2OP__UNARY_ADD_HALF, 2, "f16_add__scalar"},
-        {C2OP__UNARY_ADD_BFLOAT, 2, "bf16_add__scalar"}, {(c2op__unary_op)99, 4, NULL},
+        {C2OP__UNARY_COPY, 0, "copy__scalar"},
+        {C2OP__UNARY_COPY, 16, "copy__scalar"},
+        {C2OP__UNARY_ADD_INT, 1, "x8_add__scalar"},
+        {C2OP__UNARY_ADD_INT, 2, "x16_add__scalar"},
+        {C2OP__UNARY_ADD_INT, 4, "x32_add__scalar"},
+        {C2OP__UNARY_ADD_INT, 8, "x64_add__scalar"},
+        {C2OP__UNARY_ADD_INT, 3, NULL},
+        {C2OP__UNARY_ADD_INT, 16, NULL},
+        {C2OP__UNARY_ADD_FLOAT, 4, "f32_add__scalar"},
+        {C2OP__UNARY_ADD_FLOAT, 8, "f64_add__scalar"},
+        {C2OP__UNARY_ADD_FLOAT, 2, NULL},
+        {C2OP__UNARY_ADD_HALF, 2, "f16_add__scalar"},
+        {C2OP__UNARY_ADD_BFLOAT, 2, "bf16_add__scalar"},
+        {(c2op__unary_op)99, 4, NULL},
     };
     for (size_t k = 0; k < sizeof others / sizeof others[0]; k++) {
       const c2op__unary_kernel *got = c2op__cpu_unary_kernel_isa(i, others[k].op, others[k].lane);
@@ -498,6 +582,7 @@ int main(int argc, char **argv) {
   RUN(every_isa_kernel_matches_scalar_around_tiles);
   RUN(dispatch_names_each_kernel_or_null);
   RUN(vector_kernels_take_starts_off_the_lane);
+  RUN(vector_kernels_run_either_way_across_a_page);
   RUN(streaming_pair_kernels_match_scalar);
   return TEST_MAIN_END();
 }

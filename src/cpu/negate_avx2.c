@@ -93,6 +93,30 @@ C2OP__INLINE void negate_avx2_pair(c2op__neg_kind kind, const uint8_t *x0, uint8
   }
 }
 
+/* One vector from byte i of x to byte i of y. */
+C2OP__INLINE void step1_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i) {
+  _mm256_storeu_si256((__m256i *)(y + i),
+                      neg256(kind, _mm256_loadu_si256((const __m256i *)(x + i))));
+}
+
+/* Four vectors from byte i of x to byte i of y, all loads first; `down`
+ * (a constant at each call) takes them highest first, for backward passes:
+ * the pass then touches bytes in falling order throughout, which the
+ * hardware prefetchers follow (in rising order inside each step a backward
+ * pass ran 6-7% slower at 256 KiB, AVX2). */
+C2OP__INLINE void step4_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
+                             int down) {
+  __m256i v[4];
+  for (int n = 0; n < 4; n++) {
+    const int k = down ? 3 - n : n;
+    v[k] = _mm256_loadu_si256((const __m256i *)(x + i + 32 * k));
+  }
+  for (int n = 0; n < 4; n++) {
+    const int k = down ? 3 - n : n;
+    _mm256_storeu_si256((__m256i *)(y + i + 32 * k), neg256(kind, v[k]));
+  }
+}
+
 C2OP__INLINE void negate_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t bytes,
                               int streaming) {
   size_t begin, end;
@@ -110,19 +134,18 @@ C2OP__INLINE void negate_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
   /* From y's first 32-byte boundary when y is lane-aligned (a whole number
    * of lanes away), else from 0. */
   size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 31) : 0;
-  for (; i + 128 <= bytes; i += 128) {
-    __m256i a = _mm256_loadu_si256((const __m256i *)(x + i));
-    __m256i b = _mm256_loadu_si256((const __m256i *)(x + i + 32));
-    __m256i c = _mm256_loadu_si256((const __m256i *)(x + i + 64));
-    __m256i d = _mm256_loadu_si256((const __m256i *)(x + i + 96));
-    _mm256_storeu_si256((__m256i *)(y + i), neg256(kind, a));
-    _mm256_storeu_si256((__m256i *)(y + i + 32), neg256(kind, b));
-    _mm256_storeu_si256((__m256i *)(y + i + 64), neg256(kind, c));
-    _mm256_storeu_si256((__m256i *)(y + i + 96), neg256(kind, d));
+  if (c2op__run_backward(x, y)) {
+    size_t j = i + ((bytes - i) & ~(size_t)31); /* the same whole vectors, last first */
+    for (; j >= i + 128; j -= 128)
+      step4_avx2(kind, x, y, j - 128, 1);
+    for (; j >= i + 32; j -= 32)
+      step1_avx2(kind, x, y, j - 32);
+  } else {
+    for (; i + 128 <= bytes; i += 128)
+      step4_avx2(kind, x, y, i, 0);
+    for (; i + 32 <= bytes; i += 32)
+      step1_avx2(kind, x, y, i);
   }
-  for (; i + 32 <= bytes; i += 32)
-    _mm256_storeu_si256((__m256i *)(y + i),
-                        neg256(kind, _mm256_loadu_si256((const __m256i *)(x + i))));
   _mm256_storeu_si256((__m256i *)y, head);
   _mm256_storeu_si256((__m256i *)(y + bytes - 32), tail);
 }

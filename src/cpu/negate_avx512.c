@@ -80,6 +80,29 @@ C2OP__INLINE void negate_avx512_pair(c2op__neg_kind kind, const uint8_t *x0, uin
   }
 }
 
+/* One vector from byte i of x to byte i of y. */
+C2OP__INLINE void step1_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i) {
+  _mm512_storeu_si512(y + i, neg512(kind, _mm512_loadu_si512(x + i)));
+}
+
+/* Four vectors from byte i of x to byte i of y, all loads first; `down`
+ * (a constant at each call) takes them highest first, for backward passes:
+ * the pass then touches bytes in falling order throughout, which the
+ * hardware prefetchers follow (in rising order inside each step a backward
+ * pass ran 6-7% slower at 256 KiB, AVX2). */
+C2OP__INLINE void step4_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
+                               int down) {
+  __m512i v[4];
+  for (int n = 0; n < 4; n++) {
+    const int k = down ? 3 - n : n;
+    v[k] = _mm512_loadu_si512(x + i + 64 * k);
+  }
+  for (int n = 0; n < 4; n++) {
+    const int k = down ? 3 - n : n;
+    _mm512_storeu_si512(y + i + 64 * k, neg512(kind, v[k]));
+  }
+}
+
 C2OP__INLINE void negate_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t bytes,
                                 int streaming) {
   size_t begin, end;
@@ -95,18 +118,18 @@ C2OP__INLINE void negate_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *
   const __m512i head = neg512(kind, _mm512_loadu_si512(x));
   const __m512i tail = neg512(kind, _mm512_loadu_si512(x + bytes - 64));
   size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 63) : 0;
-  for (; i + 256 <= bytes; i += 256) {
-    __m512i a = _mm512_loadu_si512(x + i);
-    __m512i b = _mm512_loadu_si512(x + i + 64);
-    __m512i c = _mm512_loadu_si512(x + i + 128);
-    __m512i d = _mm512_loadu_si512(x + i + 192);
-    _mm512_storeu_si512(y + i, neg512(kind, a));
-    _mm512_storeu_si512(y + i + 64, neg512(kind, b));
-    _mm512_storeu_si512(y + i + 128, neg512(kind, c));
-    _mm512_storeu_si512(y + i + 192, neg512(kind, d));
+  if (c2op__run_backward(x, y)) {
+    size_t j = i + ((bytes - i) & ~(size_t)63); /* the same whole vectors, last first */
+    for (; j >= i + 256; j -= 256)
+      step4_avx512(kind, x, y, j - 256, 1);
+    for (; j >= i + 64; j -= 64)
+      step1_avx512(kind, x, y, j - 64);
+  } else {
+    for (; i + 256 <= bytes; i += 256)
+      step4_avx512(kind, x, y, i, 0);
+    for (; i + 64 <= bytes; i += 64)
+      step1_avx512(kind, x, y, i);
   }
-  for (; i + 64 <= bytes; i += 64)
-    _mm512_storeu_si512(y + i, neg512(kind, _mm512_loadu_si512(x + i)));
   _mm512_storeu_si512(y, head);
   _mm512_storeu_si512(y + bytes - 64, tail);
 }

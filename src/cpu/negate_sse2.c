@@ -80,6 +80,30 @@ C2OP__INLINE void negate_sse2_pair(c2op__neg_kind kind, const uint8_t *x0, uint8
   }
 }
 
+/* One vector from byte i of x to byte i of y. */
+C2OP__INLINE void step1_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i) {
+  _mm_storeu_si128((__m128i *)(y + i),
+                   c2op__neg128(kind, _mm_loadu_si128((const __m128i *)(x + i))));
+}
+
+/* Four vectors from byte i of x to byte i of y, all loads first; `down`
+ * (a constant at each call) takes them highest first, for backward passes:
+ * the pass then touches bytes in falling order throughout, which the
+ * hardware prefetchers follow (in rising order inside each step a backward
+ * pass ran 6-7% slower at 256 KiB, AVX2). */
+C2OP__INLINE void step4_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
+                             int down) {
+  __m128i v[4];
+  for (int n = 0; n < 4; n++) {
+    const int k = down ? 3 - n : n;
+    v[k] = _mm_loadu_si128((const __m128i *)(x + i + 16 * k));
+  }
+  for (int n = 0; n < 4; n++) {
+    const int k = down ? 3 - n : n;
+    _mm_storeu_si128((__m128i *)(y + i + 16 * k), c2op__neg128(kind, v[k]));
+  }
+}
+
 C2OP__INLINE void negate_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t bytes,
                               int streaming) {
   size_t begin, end;
@@ -97,19 +121,18 @@ C2OP__INLINE void negate_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
   /* From y's first 16-byte boundary when y is lane-aligned (a whole number
    * of lanes away), else from 0. */
   size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 15) : 0;
-  for (; i + 64 <= bytes; i += 64) {
-    __m128i a = _mm_loadu_si128((const __m128i *)(x + i));
-    __m128i b = _mm_loadu_si128((const __m128i *)(x + i + 16));
-    __m128i c = _mm_loadu_si128((const __m128i *)(x + i + 32));
-    __m128i d = _mm_loadu_si128((const __m128i *)(x + i + 48));
-    _mm_storeu_si128((__m128i *)(y + i), c2op__neg128(kind, a));
-    _mm_storeu_si128((__m128i *)(y + i + 16), c2op__neg128(kind, b));
-    _mm_storeu_si128((__m128i *)(y + i + 32), c2op__neg128(kind, c));
-    _mm_storeu_si128((__m128i *)(y + i + 48), c2op__neg128(kind, d));
+  if (c2op__run_backward(x, y)) {
+    size_t j = i + ((bytes - i) & ~(size_t)15); /* the same whole vectors, last first */
+    for (; j >= i + 64; j -= 64)
+      step4_sse2(kind, x, y, j - 64, 1);
+    for (; j >= i + 16; j -= 16)
+      step1_sse2(kind, x, y, j - 16);
+  } else {
+    for (; i + 64 <= bytes; i += 64)
+      step4_sse2(kind, x, y, i, 0);
+    for (; i + 16 <= bytes; i += 16)
+      step1_sse2(kind, x, y, i);
   }
-  for (; i + 16 <= bytes; i += 16)
-    _mm_storeu_si128((__m128i *)(y + i),
-                     c2op__neg128(kind, _mm_loadu_si128((const __m128i *)(x + i))));
   _mm_storeu_si128((__m128i *)y, head);
   _mm_storeu_si128((__m128i *)(y + bytes - 16), tail);
 }

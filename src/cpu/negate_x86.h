@@ -87,6 +87,24 @@ C2OP__INLINE void c2op__negate_upto64_x86(c2op__neg_kind kind, const uint8_t *x,
   _mm_storeu_si128((__m128i *)(y + bytes - 16), d);
 }
 
+/* 1 when the main loop of a regular pass from x to y should run from its
+ * last vector down to its first. A load whose address matches a pending
+ * store's in its low 12 bits waits for that store (4K aliasing): run
+ * forward with y a little past x modulo 4 KiB, each load meets the stores
+ * of the steps just before it. Measured here (AVX2, docs/PERFORMANCE.md,
+ * "4K aliasing"): y 64-448 bytes past x, 20-25% slower at 64 KiB and
+ * 13-16% at 256 KiB, and nothing from about 576 bytes on; run backward,
+ * the same happens with x a little past y, and a backward pass where
+ * forward has no penalty is 1-2% slower. So the loop runs backward when y
+ * is 1 to C2OP__BACKWARD_MAX bytes past x. x == y (in place) runs forward;
+ * x and y are otherwise disjoint (the driver copies a partly overlapping x
+ * away first), so either order is safe. */
+#define C2OP__BACKWARD_MAX 512
+C2OP__INLINE int c2op__run_backward(const uint8_t *x, const uint8_t *y) {
+  const size_t d = (size_t)((uintptr_t)y - (uintptr_t)x) & (C2OP__PAGE - 1);
+  return d - 1 < C2OP__BACKWARD_MAX; /* 1 <= d <= C2OP__BACKWARD_MAX; d == 0 wraps */
+}
+
 /* Where a streaming pass over y[0, bytes) writes whole cache lines: from
  * y's first 64-byte boundary to its last. Lines at both ends that the pass
  * covers only in part are written with regular stores: a non-temporal store
