@@ -29,7 +29,8 @@
  *                   [--layouts LIST] [--modes LIST] [--threads LIST]
  *   sizes in bytes per tensor, with K/M/G suffixes: 1K,64K,1G
  *   dtypes: int8,float16,float32,float64,complex128
- *   layouts: contiguous,padded,transposed    modes: out,inplace
+ *   layouts: contiguous,padded,transposed,shifted    modes: out,inplace
+ *   (shifted: contiguous with y 64 bytes past x modulo 4 KiB; out of place)
  *   threads: 1,N (N = online CPUs) or numbers
  * --only-c2op: c2op alone (threshold sweeps: bench/sweep.py).
  * --quick: fewer sizes and dtypes, shorter repetitions. --smoke: sizes 1K,
@@ -74,8 +75,13 @@ static const dtype_info k_dtypes[] = {
 };
 enum { NUM_DTYPES = sizeof k_dtypes / sizeof k_dtypes[0], F32 = 2 };
 
-enum { LAYOUT_CONTIG, LAYOUT_PADDED, LAYOUT_TRANSPOSED, NUM_LAYOUTS };
-static const char *const k_layouts[NUM_LAYOUTS] = {"contiguous", "padded", "transposed"};
+enum { LAYOUT_CONTIG, LAYOUT_PADDED, LAYOUT_TRANSPOSED, LAYOUT_SHIFTED, NUM_LAYOUTS };
+static const char *const k_layouts[NUM_LAYOUTS] = {"contiguous", "padded", "transposed", "shifted"};
+/* The shifted layout: contiguous, y SHIFT_BYTES past x modulo 4 KiB (the
+ * buffers are 2 MiB-aligned), out of place only. Where y sits just past x
+ * modulo the page, a forward pass's loads wait on the stores just made (4K
+ * aliasing, docs/PERFORMANCE.md): heap buffers land at any such distance. */
+enum { SHIFT_BYTES = 64 };
 enum { MODE_OUT, MODE_INPLACE, NUM_MODES };
 static const char *const k_modes[NUM_MODES] = {"out", "inplace"};
 
@@ -363,6 +369,7 @@ static int32_t g_ncpu;
 static void setup_row(row_state *r, const options *o, char *xbuf, char *ybuf, int64_t bytes) {
   const size_t es = r->dt->size;
   r->numel = bytes / (int64_t)es;
+  if (r->layout == LAYOUT_SHIFTED) ybuf += SHIFT_BYTES; /* every candidate writes there */
   r->xbuf = xbuf;
   r->ybuf = r->mode == MODE_INPLACE ? xbuf : ybuf;
   r->copy_dst = ybuf;
@@ -703,7 +710,7 @@ int main(int argc, char **argv) {
   if (!o.num_dtypes)
     parse_list(o.quick ? "int8,float32,complex128" : "int8,float16,float32,float64,complex128",
                add_dtype, &o);
-  if (!o.num_layouts) parse_list("contiguous,padded,transposed", add_layout, &o);
+  if (!o.num_layouts) parse_list("contiguous,padded,transposed,shifted", add_layout, &o);
   if (!o.num_modes) parse_list("out,inplace", add_mode, &o);
   if (!o.num_threads) {
     add_threads(&o, "1");
@@ -767,8 +774,9 @@ int main(int argc, char **argv) {
       for (int ti = 0; ti < o.num_threads; ti++)
         for (int mi = 0; mi < o.num_modes; mi++)
           for (int si = 0; si < o.num_sizes; si++)
-            run_row(json, &o, dt, o.sizes[si], layout, o.modes[mi], o.threads[ti], xbuf, ybuf,
-                    scratch);
+            if (layout != LAYOUT_SHIFTED || o.modes[mi] == MODE_OUT)
+              run_row(json, &o, dt, o.sizes[si], layout, o.modes[mi], o.threads[ti], xbuf, ybuf,
+                      scratch);
     }
   const double load_after = load_average();
   printf("load average after: %.2f\n", load_after);

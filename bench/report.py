@@ -154,6 +154,26 @@ def layout_table(d, threads=1):
     return table(["size"] + h, rows)
 
 
+def shifted_table(d):
+    """The shifted layout (y 64 bytes past x modulo 4 KiB), float32 out of place."""
+    rows = []
+    for s in d.sizes:
+        row = [human(s)]
+        for t in d.threads:
+            c = d.g("c2op", "float32", s, "out", "shifted", t)
+            if c is None:
+                row += ["-"] * 4
+                continue
+            row += [fmt(c), fmt(d.refratio("float32", s, "out", "shifted", t)),
+                    fmt(ratio(c, d.g("memcpy", "float32", s, "out", "shifted", t))),
+                    fmt(ratio(c, d.g("xnnpack", "float32", s, "out", "shifted", t)))]
+        rows.append(row)
+    h = []
+    for t in d.threads:
+        h += ["c2op %d thr" % t, "/contig", "/memcpy", "/XNNPACK"]
+    return table(["size"] + h, rows)
+
+
 def threads_table(d):
     n = d.nthreads
     rows = []
@@ -378,6 +398,10 @@ def main():
         md.append(peers_table(d, 1))
     md.append("\n### Strided layouts, float32, 1 thread (GB/s)\n")
     md.append(layout_table(d))
+    if any(k[3] == "shifted" for k in d.crows):
+        md.append("\n### y 64 bytes past x modulo 4 KiB, float32, out of place (GB/s; /contig: "
+                  "against y placed like x, interleaved)\n")
+        md.append(shifted_table(d))
     if d.nthreads > 1:
         md.append("\n### Threads, float32, out of place (GB/s)\n")
         md.append(threads_table(d))
