@@ -16,10 +16,12 @@
  * work to a spinning worker costs about 0.7 us (a few cache lines crossing
  * between the cores: cpu/pool.c); one thread moves 64 KiB in 1.9 us and
  * 128 KiB in 3.7 us. With both cores free, two threads took 128 KiB to
- * 97 GB/s against 69 for one, 64 KiB only to 75 against 68, and a busy or
- * descheduled worker costs only its share (cpu/pool.h). Measured with a
- * loop of calls and c2op-bench on the development machine
- * (docs/PERFORMANCE.md). C2OP_PARALLEL_MIN_BYTES overrides. */
+ * 103-106 GB/s against 69 for one, and 64 KiB to 83-85 against 70; but
+ * with another process busy on the second core, a worker preempted inside
+ * its part makes the caller wait for the scheduler: 64 KiB on two threads
+ * then ran at 3.3 GB/s, 128 KiB at 7-9 (c2op-bench, docs/PERFORMANCE.md,
+ * "Thread pool"). So 64 KiB, where two threads gain least, stays on one.
+ * C2OP_PARALLEL_MIN_BYTES overrides. */
 #define C2OP_DEFAULT_PARALLEL_MIN_BYTES ((int64_t)128 << 10)
 
 /* Passes whose bytes touched (x's and y's: twice the tensor out of place;
@@ -39,8 +41,13 @@
 #define C2OP_STREAMING_MIN_ROW_BYTES 1024
 
 /* Parts per thread: the second lets the others finish a late thread's
- * share (cpu/pool.h). */
+ * share (cpu/pool.h). Passes held in cache below ONE_PART_MAX_BYTES take
+ * one part per thread: there each extra claim and hand-off costs more than
+ * a late share (2 threads, c2op-bench: 128 KiB 100 -> 104-106 GB/s, in
+ * place 105 -> 110-112; 64 KiB, when made parallel, 76 -> 83-85 and
+ * 82 -> 89; docs/PERFORMANCE.md). */
 #define PARTS_PER_THREAD 2
+#define ONE_PART_MAX_BYTES ((int64_t)1 << 20)
 
 static int64_t parallel_min_bytes;
 static int64_t streaming_bytes;
@@ -48,8 +55,7 @@ static atomic_int settings_ready; /* set once both are read */
 static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
 
 static void read_settings(void) {
-  parallel_min_bytes =
-      c2op__env_bytes("C2OP_PARALLEL_MIN_BYTES", C2OP_DEFAULT_PARALLEL_MIN_BYTES);
+  parallel_min_bytes = c2op__env_bytes("C2OP_PARALLEL_MIN_BYTES", C2OP_DEFAULT_PARALLEL_MIN_BYTES);
   streaming_bytes = c2op__env_bytes("C2OP_STREAMING_BYTES", C2OP_DEFAULT_STREAMING_BYTES);
   atomic_store_explicit(&settings_ready, 1, memory_order_release);
 }
@@ -164,8 +170,7 @@ typedef struct {
  * bytes, 64 MiB, one thread, a standalone loop: 17.2-17.6 GB/s in pairs
  * against 14.7-16.0 one row at a time). What is left of the longer run
  * waits for the next. */
-static void stream_lines(const pass_t *pass, lines_t *held, const char *x, char *y,
-                         int64_t bytes) {
+static void stream_lines(const pass_t *pass, lines_t *held, const char *x, char *y, int64_t bytes) {
   const size_t e = pass->plan->elem_size;
   if (!held->bytes) {
     *held = (lines_t){x, y, bytes};
@@ -302,19 +307,9 @@ static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t t
     pthread_once(&settings_once, read_settings);
   const int64_t e = (int64_t)p->elem_size;
   const int64_t bytes = p->numel * e;
-  /* PARTS_PER_THREAD parts per thread, each a multiple of 4 KiB worth of
-   * elements where possible so that threads do not share lines or pages of
-   * y. */
   if (threads > C2OP__POOL_MAX_THREADS) threads = C2OP__POOL_MAX_THREADS;
   if (bytes < parallel_min_bytes || p->numel < 2 * (int64_t)threads) threads = 1;
-  int64_t chunk = p->numel, parts = 1;
-  if (threads > 1) {
-    const int64_t align = 4096 / e > 0 ? 4096 / e : 1;
-    chunk = (p->numel + PARTS_PER_THREAD * threads - 1) / (PARTS_PER_THREAD * threads);
-    chunk = (chunk + align - 1) / align * align;
-    parts = (p->numel + chunk - 1) / chunk;
-  }
-  pass_t pass = {p, k, NULL, chunk, 0, 0, 0};
+  pass_t pass = {p, k, NULL, p->numel, 0, 0, 0};
   const int aligned =
       (((uintptr_t)p->x | (uintptr_t)p->y) & (c2op__lane_alignment(p->elem_size) - 1)) == 0;
   if (p->xs[0] == 1 && p->ys[0] == 1 && aligned) {
@@ -333,6 +328,18 @@ static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t t
     pass.rows = stream && p->ndim > 1 && k->contig_nt_pair && (uintptr_t)p->y % (uintptr_t)e == 0;
     pass.gather = pass.rows && dense_y(p);
   }
+  /* One or PARTS_PER_THREAD parts per thread, each a multiple of 4 KiB
+   * worth of elements where possible so that threads do not share lines or
+   * pages of y. */
+  int64_t parts = 1;
+  if (threads > 1) {
+    const int64_t align = 4096 / e > 0 ? 4096 / e : 1;
+    const int64_t per_thread = !pass.streaming && bytes < ONE_PART_MAX_BYTES ? 1 : PARTS_PER_THREAD;
+    int64_t chunk = (p->numel + per_thread * threads - 1) / (per_thread * threads);
+    chunk = (chunk + align - 1) / align * align;
+    parts = (p->numel + chunk - 1) / chunk;
+    pass.chunk = chunk;
+  }
   if (parts <= 1) {
     run_part(&pass, 0, p->numel);
   } else if (p->ndim == 1 && pass.contig) {
@@ -340,7 +347,8 @@ static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t t
      * caller's plan (four lines of its stack, each a transfer between the
      * cores at 100-200 ns; measured: 64 KiB on 2 threads 66 -> 75 GB/s with
      * the pool's own layout change). */
-    const flat_t flat = {pass.contig, p->x, p->y, p->elem_size, chunk, p->numel, pass.streaming};
+    const flat_t flat = {pass.contig, p->x,     p->y,          p->elem_size,
+                         pass.chunk,  p->numel, pass.streaming};
     c2op__pool_run(threads, parts, run_flat_task, (void *)&flat);
   } else {
     c2op__pool_run(threads, parts, run_task, &pass);
