@@ -14,7 +14,8 @@
  * every call, for cache affinity), then takes whatever is left unclaimed,
  * so a worker that is descheduled or slow to wake costs its share of the
  * speed-up, not a stall: the caller never waits for a worker that has not
- * started.
+ * started. One preempted inside a task it claimed does hold the caller up
+ * until the scheduler runs it again (docs/PERFORMANCE.md, "Thread pool").
  *
  * A job that asks for fewer threads than the pool has wakes the others
  * only to let them see that: they do not enter it, and the caller does not
