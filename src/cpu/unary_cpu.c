@@ -41,11 +41,16 @@
 #define C2OP_STREAMING_MIN_ROW_BYTES 1024
 
 /* Parts per thread: the second lets the others finish a late thread's
- * share (cpu/pool.h). Passes held in cache below ONE_PART_MAX_BYTES take
- * one part per thread: there each extra claim and hand-off costs more than
- * a late share (2 threads, c2op-bench: 128 KiB 100 -> 104-106 GB/s, in
- * place 105 -> 110-112; 64 KiB, when made parallel, 76 -> 83-85 and
- * 82 -> 89; docs/PERFORMANCE.md). */
+ * share (cpu/pool.h). One contiguous run held in cache below
+ * ONE_PART_MAX_BYTES takes one part per thread: its workers read a
+ * one-line descriptor and start at once, and each extra claim and hand-off
+ * costs more than a late share (2 threads, c2op-bench: 128 KiB 100 ->
+ * 104-106 GB/s, in place 105 -> 110-112; 64 KiB, when made parallel,
+ * 76 -> 83-85 and 82 -> 89). Passes over a plan (padded rows) keep two:
+ * their workers first read the caller's 800-byte plan, and with one part
+ * each the caller often finished its half and took the worker's too
+ * (padded 256 KiB out of place on 2 threads at one thread's speed, 0.61x
+ * of contiguous, in a full run; docs/PERFORMANCE.md, "Thread pool"). */
 #define PARTS_PER_THREAD 2
 #define ONE_PART_MAX_BYTES ((int64_t)1 << 20)
 
@@ -331,10 +336,12 @@ static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t t
   /* One or PARTS_PER_THREAD parts per thread, each a multiple of 4 KiB
    * worth of elements where possible so that threads do not share lines or
    * pages of y. */
+  const int one_run = p->ndim == 1 && pass.contig; /* one contiguous run */
   int64_t parts = 1;
   if (threads > 1) {
     const int64_t align = 4096 / e > 0 ? 4096 / e : 1;
-    const int64_t per_thread = !pass.streaming && bytes < ONE_PART_MAX_BYTES ? 1 : PARTS_PER_THREAD;
+    const int64_t per_thread =
+        one_run && !pass.streaming && bytes < ONE_PART_MAX_BYTES ? 1 : PARTS_PER_THREAD;
     int64_t chunk = (p->numel + per_thread * threads - 1) / (per_thread * threads);
     chunk = (chunk + align - 1) / align * align;
     parts = (p->numel + chunk - 1) / chunk;
@@ -342,7 +349,7 @@ static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t t
   }
   if (parts <= 1) {
     run_part(&pass, 0, p->numel);
-  } else if (p->ndim == 1 && pass.contig) {
+  } else if (one_run) {
     /* One contiguous run: the workers read this line and nothing of the
      * caller's plan (four lines of its stack, each a transfer between the
      * cores at 100-200 ns; measured: 64 KiB on 2 threads 66 -> 75 GB/s with
