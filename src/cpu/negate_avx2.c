@@ -134,18 +134,7 @@ C2OP__INLINE void negate_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
   /* From y's first 32-byte boundary when y is lane-aligned (a whole number
    * of lanes away), else from 0. */
   size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 31) : 0;
-  if (c2op__run_backward(x, y)) {
-    size_t j = i + ((bytes - i) & ~(size_t)31); /* the same whole vectors, last first */
-    for (; j >= i + 128; j -= 128)
-      step4_avx2(kind, x, y, j - 128, 1);
-    for (; j >= i + 32; j -= 32)
-      step1_avx2(kind, x, y, j - 32);
-  } else {
-    for (; i + 128 <= bytes; i += 128)
-      step4_avx2(kind, x, y, i, 0);
-    for (; i + 32 <= bytes; i += 32)
-      step1_avx2(kind, x, y, i);
-  }
+  C2OP__NEGATE_MIDDLE(32, step4_avx2, step1_avx2, kind, x, y, i, bytes);
   _mm256_storeu_si256((__m256i *)y, head);
   _mm256_storeu_si256((__m256i *)(y + bytes - 32), tail);
 }

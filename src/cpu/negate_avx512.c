@@ -118,18 +118,7 @@ C2OP__INLINE void negate_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *
   const __m512i head = neg512(kind, _mm512_loadu_si512(x));
   const __m512i tail = neg512(kind, _mm512_loadu_si512(x + bytes - 64));
   size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 63) : 0;
-  if (c2op__run_backward(x, y)) {
-    size_t j = i + ((bytes - i) & ~(size_t)63); /* the same whole vectors, last first */
-    for (; j >= i + 256; j -= 256)
-      step4_avx512(kind, x, y, j - 256, 1);
-    for (; j >= i + 64; j -= 64)
-      step1_avx512(kind, x, y, j - 64);
-  } else {
-    for (; i + 256 <= bytes; i += 256)
-      step4_avx512(kind, x, y, i, 0);
-    for (; i + 64 <= bytes; i += 64)
-      step1_avx512(kind, x, y, i);
-  }
+  C2OP__NEGATE_MIDDLE(64, step4_avx512, step1_avx512, kind, x, y, i, bytes);
   _mm512_storeu_si512(y, head);
   _mm512_storeu_si512(y + bytes - 64, tail);
 }

@@ -121,18 +121,7 @@ C2OP__INLINE void negate_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
   /* From y's first 16-byte boundary when y is lane-aligned (a whole number
    * of lanes away), else from 0. */
   size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 15) : 0;
-  if (c2op__run_backward(x, y)) {
-    size_t j = i + ((bytes - i) & ~(size_t)15); /* the same whole vectors, last first */
-    for (; j >= i + 64; j -= 64)
-      step4_sse2(kind, x, y, j - 64, 1);
-    for (; j >= i + 16; j -= 16)
-      step1_sse2(kind, x, y, j - 16);
-  } else {
-    for (; i + 64 <= bytes; i += 64)
-      step4_sse2(kind, x, y, i, 0);
-    for (; i + 16 <= bytes; i += 16)
-      step1_sse2(kind, x, y, i);
-  }
+  C2OP__NEGATE_MIDDLE(16, step4_sse2, step1_sse2, kind, x, y, i, bytes);
   _mm_storeu_si128((__m128i *)y, head);
   _mm_storeu_si128((__m128i *)(y + bytes - 16), tail);
 }
