@@ -311,8 +311,8 @@ static void vector_kernels_take_starts_off_the_lane(void) {
   free(b.save0);
 }
 
-/* The vector kernels run their main loop backward when y lies less than
- * 512 bytes past x (modulo 4 KiB), to keep loads clear of the stores
+/* The vector kernels run their main loop backward when y lies 1 to 512
+ * bytes past x (modulo 4 KiB), to keep loads clear of the stores
  * just made (cpu/negate_x86.h, c2op__run_backward). x and y here share one
  * page-aligned block, so y's offset from x modulo the page is chosen:
  * 0, a lane, a line, a lane below, at and past 512 bytes, half a page, a

@@ -86,10 +86,7 @@ C2OP__INLINE void step1_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *y
 }
 
 /* Four vectors from byte i of x to byte i of y, all loads first; `down`
- * (a constant at each call) takes them highest first, for backward passes:
- * the pass then touches bytes in falling order throughout, which the
- * hardware prefetchers follow (in rising order inside each step a backward
- * pass ran 6-7% slower at 256 KiB, AVX2). */
+ * takes them highest first (see negate_avx2.c). */
 C2OP__INLINE void step4_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
                                int down) {
   __m512i v[4];

@@ -4,8 +4,9 @@
  * Every x86 body has the same shape: below one vector, the overlapping
  * head/tail pieces of c2op__negate_small_x86; else the first and the last
  * vector are loaded (and negated) before anything is stored, the middle runs
- * from y's first vector-aligned byte in steps of four vectors, and the first
- * and last vectors are stored at the end. Loads always come before the
+ * from y's first vector-aligned byte in steps of four vectors (forward, or
+ * backward when y is just past x modulo the page: C2OP__NEGATE_MIDDLE in
+ * negate_x86.h), and the first and last vectors are stored at the end. Loads always come before the
  * stores of the same bytes, so x == y (in place) is safe, and no scalar
  * tail loop is needed. The streaming variant writes the whole cache lines
  * of y with non-temporal stores and the partial lines at its ends with
@@ -87,10 +88,7 @@ C2OP__INLINE void step1_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, 
 }
 
 /* Four vectors from byte i of x to byte i of y, all loads first; `down`
- * (a constant at each call) takes them highest first, for backward passes:
- * the pass then touches bytes in falling order throughout, which the
- * hardware prefetchers follow (in rising order inside each step a backward
- * pass ran 6-7% slower at 256 KiB, AVX2). */
+ * takes them highest first (see negate_avx2.c). */
 C2OP__INLINE void step4_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
                              int down) {
   __m128i v[4];

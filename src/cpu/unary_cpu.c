@@ -16,7 +16,7 @@
  * work to a spinning worker costs about 0.7 us (a few cache lines crossing
  * between the cores: cpu/pool.c); one thread moves 64 KiB in 1.9 us and
  * 128 KiB in 3.7 us. With both cores free, two threads took 128 KiB to
- * 103-106 GB/s against 69 for one, and 64 KiB to 83-85 against 70; but
+ * 105-106 GB/s against 69 for one, and 64 KiB to 83-85 against 70; but
  * with another process busy on the second core, a worker preempted inside
  * its part makes the caller wait for the scheduler: 64 KiB on two threads
  * then ran at 3.3 GB/s, 128 KiB at 7-9 (c2op-bench, docs/PERFORMANCE.md,
@@ -44,15 +44,17 @@
  * share (cpu/pool.h). One contiguous run held in cache below
  * ONE_PART_MAX_BYTES takes one part per thread: its workers read a
  * one-line descriptor and start at once, and each extra claim and hand-off
- * costs more than a late share (2 threads, c2op-bench: 128 KiB 100 ->
- * 104-106 GB/s, in place 105 -> 110-112; 64 KiB, when made parallel,
- * 76 -> 83-85 and 82 -> 89). Passes over a plan (padded rows) keep two:
+ * costs more than a late share (2 threads, c2op-bench: 128 KiB 99-100 ->
+ * 105-106 GB/s, in place 105 -> 108-111; 256 KiB 115-116 -> 116-118, in
+ * place 124-125 -> 126-128; 64 KiB, when made parallel, 76 -> 83-85 and
+ * 82 -> 89). At 512 KiB the runs were mixed, so the rule stops below it;
+ * larger sizes were not measured. Passes over a plan (padded rows) keep two:
  * their workers first read the caller's 800-byte plan, and with one part
  * each the caller often finished its half and took the worker's too
  * (padded 256 KiB out of place on 2 threads at one thread's speed, 0.61x
  * of contiguous, in a full run; docs/PERFORMANCE.md, "Thread pool"). */
 #define PARTS_PER_THREAD 2
-#define ONE_PART_MAX_BYTES ((int64_t)1 << 20)
+#define ONE_PART_MAX_BYTES ((int64_t)512 << 10)
 
 static int64_t parallel_min_bytes;
 static int64_t streaming_bytes;
