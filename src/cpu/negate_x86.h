@@ -95,7 +95,7 @@ C2OP__INLINE void c2op__negate_upto64_x86(c2op__neg_kind kind, const uint8_t *x,
  * "4K aliasing"): y 64-448 bytes past x, 20-25% slower at 64 KiB and
  * 13-16% at 256 KiB, and nothing from about 576 bytes on; run backward,
  * the same happens with x a little past y, and a backward pass where
- * forward has no penalty is 1-2% slower. So the loop runs backward when y
+ * forward has no penalty is 1-3% slower. So the loop runs backward when y
  * is 1 to C2OP__BACKWARD_MAX bytes past x. x == y (in place) runs forward;
  * x and y are otherwise disjoint (the driver copies a partly overlapping x
  * away first), so either order is safe. */
