@@ -646,6 +646,38 @@ static void padded_rows_match_reference_and_padding_stays(void) {
   check_layout_all("padded 3d", 3, shape3, xs3, 0, ys3, 0);
 }
 
+/* 2-D rows (padded, or a slice of columns) take a path of their own: each
+ * row straight through the contiguous kernel when the pass is aligned, on
+ * one thread and below the streaming size; the driver otherwise. Rows of
+ * every length around the kernels' vector steps, x or y compact, odd byte
+ * offsets (the driver's strided kernel), and passes large enough for two
+ * threads (the two-thread runner). */
+static void padded_rows_on_every_path_match_reference(void) {
+  const int64_t cols[] = {2, 7, 16, 33, 100, 1000};
+  for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+    const int64_t shape[2] = {5, cols[c]};
+    const int64_t xs[2] = {cols[c] + 3, 1}, ys[2] = {cols[c] + 64, 1}, same[2] = {cols[c] + 1, 1};
+    check_layout_all("rows, both padded", 2, shape, xs, 0, ys, 1);
+    check_layout_all("rows, x compact", 2, shape, NULL, 2, ys, 0);
+    check_layout_all("rows, y compact", 2, shape, xs, 1, NULL, 0);
+    check_layout_all("rows, same pitch", 2, shape, same, 0, same, 0);
+  }
+  /* Byte offsets that are not a multiple of the lane: the strided kernel. */
+  const int64_t shape[2] = {4, 37}, xs[2] = {40, 1}, ys[2] = {41, 1};
+  for (int r = 0; r < RUN_COUNT; r++) {
+    for (int i = 0; i < REF_NUM_NEGATIVE_DTYPES; i++) {
+      DLDataType dt = ref_negative_dtypes[i];
+      if (ref_elem_size(dt) == 1) continue;
+      check_layout("rows, odd byte_offset", REF_OP_NEGATIVE, r, dt, 2, shape, xs, 1, ys, 3);
+      check_layout("rows, odd byte_offset", REF_OP_COPY, r, dt, 2, shape, xs, 3, ys, 0);
+    }
+  }
+  /* 41 rows of 1000: 41 KB (int8) to 656 KB (complex128), across the
+   * two-thread runner's parallel threshold (128 KiB). */
+  const int64_t big[2] = {41, 1000}, bxs[2] = {1030, 1}, bys[2] = {1024, 1};
+  check_layout_all("rows, 41 x 1000", 2, big, bxs, 0, bys, 0);
+}
+
 static void byte_offsets_in_x_and_y_are_honoured(void) {
   const int64_t shape[2] = {7, 9}, t[2] = {1, 7};
   check_layout_all("byte_offset x 3, y 5 elements", 2, shape, NULL, 3, NULL, 5);
@@ -845,11 +877,11 @@ static void random_overlapping_layouts_match_reference_on_snapshot(void) {
 /* ------------------------------------------------------------------------ */
 
 static void in_place_same_tensor_matches_reference(void) {
-  const int64_t shape[2] = {7, 33}, t[2] = {1, 7}, rev[2] = {-33, 1};
-  const int64_t *layouts[3] = {NULL, t, rev};
+  const int64_t shape[2] = {7, 33}, t[2] = {1, 7}, rev[2] = {-33, 1}, padded[2] = {40, 1};
+  const int64_t *layouts[4] = {NULL, t, rev, padded};
   for (int r = 0; r < RUN_COUNT; r++)
     for (int i = 0; i < REF_NUM_NEGATIVE_DTYPES; i++)
-      for (int layout = 0; layout < 3; layout++) {
+      for (int layout = 0; layout < 4; layout++) {
         ref_tensor x;
         if (ref_tensor_alloc(&x, ref_negative_dtypes[i], 2, shape, layouts[layout], 0, 32,
                              &g_rng) != 0)
@@ -1230,6 +1262,7 @@ int main(void) {
   RUN(negative_strides_in_x_match_reference);
   RUN(zero_strides_in_x_broadcast);
   RUN(padded_rows_match_reference_and_padding_stays);
+  RUN(padded_rows_on_every_path_match_reference);
   RUN(byte_offsets_in_x_and_y_are_honoured);
   RUN(byte_offset_not_a_multiple_of_element_size);
   RUN(negative_strides_in_y_match_reference);

@@ -105,11 +105,18 @@ int c2op__same_dense_layout(const DLTensor *x, const DLTensor *y);
 
 /* Rows: 2-D x and y of at least 2 x 2 elements, each with unit stride
  * along rows and a positive row stride that steps past a row (a slice of
- * columns, padded rows). Returns 1 with the 2-dim plan the general path
- * builds for them (rows innermost-first), 0 for anything else or any
- * overlap of x and y other than being the same elements. Needs
+ * columns, padded rows). Returns 1 with *rows filled, 0 for anything else
+ * or any overlap of x and y other than being the same elements. Needs
  * c2op__fast_pair and c2op__fast_agree. */
-int c2op__plan_rows(const DLTensor *x, const DLTensor *y, size_t elem_size, c2op__plan *plan);
+int c2op__rows_of(const DLTensor *x, const DLTensor *y, size_t elem_size, c2op__rows *rows);
+
+/* 2-D x and y, each with unit stride along rows (or no strides): what
+ * c2op__rows_of may take. These are dense alike only when both are compact,
+ * so c2op__plan_fast skips c2op__same_dense_layout for them. */
+static inline int c2op__fast_rows_shape(const DLTensor *x, const DLTensor *y) {
+  return x->ndim == 2 && (!x->strides || x->strides[1] == 1) &&
+         (!y->strides || y->strides[1] == 1);
+}
 
 /* The common case of c2op__same_dense_layout, inline: 2-D x and y with the
  * same strides, which lay the elements out densely column by column (both
@@ -130,11 +137,10 @@ enum { C2OP__FAST_NONE, C2OP__FAST_SPAN, C2OP__FAST_ROWS };
  *    C2OP__FAST_SPAN with *span filled;
  *  - x and y pass the same dtype and shape checks but are not dense alike:
  *    C2OP__FAST_ROWS with *elem_size set. The caller then tries
- *    c2op__plan_rows (padded rows, a slice of columns) in a function of its
- *    own, out of line: a c2op__plan is 800 bytes, and a frame that holds one
- *    puts the registers the fast path saves a dozen cache lines away from
- *    its span. With x and y filling the L1 cache, each extra line a call
- *    touches costs reloads of x or y ("Call overhead" in
+ *    c2op__rows_of (padded rows, a slice of columns) in a function of its
+ *    own, out of line, which keeps the entry point's frame and code for
+ *    dense tensors small: with x and y filling the L1 cache, each extra
+ *    line a call touches costs reloads of x or y ("Call overhead" in
  *    docs/PERFORMANCE.md);
  *  - C2OP__FAST_NONE for anything else. */
 static inline int c2op__plan_fast(const DLTensor *x, const DLTensor *y, c2op__span *span,
@@ -143,7 +149,8 @@ static inline int c2op__plan_fast(const DLTensor *x, const DLTensor *y, c2op__sp
   int compact;
   if (!c2op__fast_pair(x, y) || !c2op__fast_agree(x, y, &numel, elem_size, &compact))
     return C2OP__FAST_NONE;
-  if (compact || c2op__fast_transposed_2d(x, y) || c2op__same_dense_layout(x, y))
+  if (compact || c2op__fast_transposed_2d(x, y) ||
+      (!c2op__fast_rows_shape(x, y) && c2op__same_dense_layout(x, y)))
     return c2op__fast_span_of(x, y, *elem_size, numel, span) && !c2op__span_partial_overlap(span)
                ? C2OP__FAST_SPAN
                : C2OP__FAST_NONE;

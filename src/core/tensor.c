@@ -335,10 +335,10 @@ int c2op__same_dense_layout(const DLTensor *x, const DLTensor *y) {
   return 1;
 }
 
-int c2op__plan_rows(const DLTensor *x, const DLTensor *y, size_t elem_size, c2op__plan *plan) {
+int c2op__rows_of(const DLTensor *x, const DLTensor *y, size_t elem_size, c2op__rows *rows) {
   if (x->ndim != 2) return 0;
-  const int64_t rows = x->shape[0], cols = x->shape[1];
-  if (rows < 2 || cols < 2) return 0;
+  const int64_t nrows = x->shape[0], cols = x->shape[1];
+  if (nrows < 2 || cols < 2) return 0;
   const DLTensor *t[2] = {x, y};
   int64_t pitch[2];
   uintptr_t base[2], end[2];
@@ -347,7 +347,7 @@ int c2op__plan_rows(const DLTensor *x, const DLTensor *y, size_t elem_size, c2op
     if (t[i]->strides && t[i]->strides[1] != 1) return 0;
     if (pitch[i] < cols) return 0;
     int64_t span, bytes;
-    if (__builtin_mul_overflow(rows - 1, pitch[i], &span) ||
+    if (__builtin_mul_overflow(nrows - 1, pitch[i], &span) ||
         __builtin_add_overflow(span, cols, &span) ||
         __builtin_mul_overflow(span, (int64_t)elem_size, &bytes))
       return 0;
@@ -359,19 +359,30 @@ int c2op__plan_rows(const DLTensor *x, const DLTensor *y, size_t elem_size, c2op
   const int overlap = end[0] > base[1] && end[1] > base[0];
   const int same = base[0] == base[1] && pitch[0] == pitch[1];
   if (overlap && !same) return 0;
-  plan->ndim = 2;
-  plan->shape[0] = cols;
-  plan->shape[1] = rows;
-  plan->xs[0] = plan->ys[0] = 1;
-  plan->xs[1] = pitch[0];
-  plan->ys[1] = pitch[1];
-  plan->x = (const char *)base[0];
-  plan->y = (char *)base[1];
-  plan->elem_size = elem_size;
-  plan->numel = rows * cols;
-  plan->inplace = overlap;
-  plan->overlap = 0;
+  rows->x = (const char *)base[0];
+  rows->y = (char *)base[1];
+  rows->rows = nrows;
+  rows->cols = cols;
+  rows->xpitch = pitch[0];
+  rows->ypitch = pitch[1];
+  rows->elem_size = elem_size;
+  rows->inplace = overlap;
   return 1;
+}
+
+void c2op__plan_of_rows(const c2op__rows *rows, c2op__plan *plan) {
+  plan->ndim = 2;
+  plan->shape[0] = rows->cols;
+  plan->shape[1] = rows->rows;
+  plan->xs[0] = plan->ys[0] = 1;
+  plan->xs[1] = rows->xpitch;
+  plan->ys[1] = rows->ypitch;
+  plan->x = rows->x;
+  plan->y = rows->y;
+  plan->elem_size = rows->elem_size;
+  plan->numel = rows->rows * rows->cols;
+  plan->inplace = rows->inplace;
+  plan->overlap = 0;
 }
 
 c2op_status c2op__plan_unary(const DLTensor *x, const char *xname, DLTensor *y,

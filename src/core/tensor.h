@@ -75,6 +75,23 @@ typedef struct {
 /* The one-dim plan of a span. */
 void c2op__plan_of_span(const c2op__span *span, c2op__plan *plan);
 
+/* A pass over rows: x and y as `rows` runs of `cols` contiguous elements,
+ * each run `xpitch` (in x) and `ypitch` (in y) elements after the one
+ * before (padded rows, a slice of columns). x and y are disjoint, or the
+ * same elements (`inplace`). Small, like a span: the fast path fills it
+ * and c2op__cpu_unary_rows runs the kernel over its rows without a plan. */
+typedef struct {
+  const char *x;
+  char *y;
+  int64_t rows, cols; /* both >= 2 */
+  int64_t xpitch, ypitch;
+  size_t elem_size;
+  int inplace;
+} c2op__rows;
+
+/* The plan the general path builds for such rows (rows innermost-first). */
+void c2op__plan_of_rows(const c2op__rows *rows, c2op__plan *plan);
+
 /* Builds the plan for an elementwise pass from x to y (already checked with
  * c2op__check_same) with elements of `elem_size` bytes. Fails with
  * C2OP_ERR_OVERLAP when y's elements may overlap each other,

@@ -48,11 +48,14 @@
  * 105-106 GB/s, in place 105 -> 108-111; 256 KiB 115-116 -> 116-118, in
  * place 124-125 -> 126-128; 64 KiB, when made parallel, 76 -> 83-85 and
  * 82 -> 89). At 512 KiB the runs were mixed, so the rule stops below it;
- * larger sizes were not measured. Passes over a plan (padded rows) keep two:
- * their workers first read the caller's 800-byte plan, and with one part
- * each the caller often finished its half and took the worker's too
- * (padded 256 KiB out of place on 2 threads at one thread's speed, 0.61x
- * of contiguous, in a full run; docs/PERFORMANCE.md, "Thread pool"). */
+ * larger sizes were not measured. Rows split by whole rows
+ * (c2op__cpu_unary_rows) follow the same rule: their tasks read one line
+ * too. Passes over a plan (rows that stream, say) keep two: their workers
+ * first read the caller's 800-byte plan, and with one part each the caller
+ * often finished its half and took the worker's too (padded 256 KiB out
+ * of place on 2 threads at one thread's speed, 0.61x of contiguous, in a
+ * full run when such rows still went through a plan; docs/PERFORMANCE.md,
+ * "Thread pool"). */
 #define PARTS_PER_THREAD 2
 #define ONE_PART_MAX_BYTES ((int64_t)512 << 10)
 
@@ -369,6 +372,78 @@ c2op_status c2op__cpu_unary_span_planned(const c2op_context *ctx, const c2op__sp
   c2op__plan plan;
   c2op__plan_of_span(span, &plan);
   return c2op__cpu_unary(ctx, &plan, kernel);
+}
+
+/* Rows that c2op__cpu_unary_rows leaves to the driver, planned in a frame
+ * of their own: the loop's frame then holds no 800-byte plan. */
+__attribute__((noinline)) static c2op_status
+rows_planned(const c2op_context *ctx, const c2op__rows *rows, const c2op__unary_kernel *kernel) {
+  c2op__plan plan;
+  c2op__plan_of_rows(rows, &plan);
+  return c2op__cpu_unary(ctx, &plan, kernel);
+}
+
+/* Rows split over the pool by whole rows, as its tasks see them: one
+ * cache line, like flat_t. */
+typedef struct {
+  _Alignas(64) c2op__contig_fn contig;
+  const char *x;
+  char *y;
+  int64_t xstep, ystep; /* bytes from one row to the next */
+  int64_t cols;
+  int64_t rows;
+  int32_t per_task; /* rows */
+  uint32_t elem_size;
+} rows_task_t;
+
+static void run_rows(c2op__contig_fn contig, const char *x, int64_t xstep, char *y, int64_t ystep,
+                     int64_t rows, int64_t cols, size_t e) {
+  for (int64_t r = 0; r < rows; r++, x += xstep, y += ystep)
+    contig(x, y, cols, e);
+}
+
+static void run_rows_task(void *arg, int64_t task) {
+  const rows_task_t *t = arg;
+  const int64_t begin = task * t->per_task;
+  const int64_t n = begin + t->per_task < t->rows ? t->per_task : t->rows - begin;
+  if (n > 0)
+    run_rows(t->contig, t->x + begin * t->xstep, t->xstep, t->y + begin * t->ystep, t->ystep, n,
+             t->cols, t->elem_size);
+}
+
+c2op_status c2op__cpu_unary_rows(const c2op_context *ctx, const c2op__rows *rows,
+                                 const c2op__unary_kernel *kernel) {
+  if (!atomic_load_explicit(&settings_ready, memory_order_acquire))
+    pthread_once(&settings_once, read_settings);
+  const size_t e = rows->elem_size;
+  const int64_t bytes = rows->rows * rows->cols * (int64_t)e; /* fits: c2op__rows_of */
+  /* Without streaming stores run_plan would take each row through the
+   * contiguous kernel too. Here that runs without the plan, the driver's
+   * row walk and its bookkeeping: on 2 rows of 16 float32 a call took
+   * 86-97 ns through them, now 41-47, against 26 for 32 contiguous floats;
+   * and on threads, the workers read one line and take whole rows
+   * (docs/PERFORMANCE.md, "Rows"). */
+  if ((((uintptr_t)rows->x | (uintptr_t)rows->y) & (c2op__lane_alignment(e) - 1)) == 0 &&
+      bytes < streaming_bytes / 2) {
+    const int64_t xstep = rows->xpitch * (int64_t)e, ystep = rows->ypitch * (int64_t)e;
+    int32_t threads = bytes < parallel_min_bytes ? 1 : c2op__context_threads(ctx);
+    if (threads > C2OP__POOL_MAX_THREADS) threads = C2OP__POOL_MAX_THREADS;
+    if (threads < 2) {
+      run_rows(kernel->contig, rows->x, xstep, rows->y, ystep, rows->rows, rows->cols, e);
+      return C2OP_OK;
+    }
+    /* Parts per thread as for one contiguous run (ONE_PART_MAX_BYTES). */
+    const int64_t parts = (bytes < ONE_PART_MAX_BYTES ? 1 : PARTS_PER_THREAD) * (int64_t)threads;
+    const int64_t per_task = (rows->rows + parts - 1) / parts;
+    /* Fewer rows than parts (longer ones): the driver splits inside them. */
+    if (rows->rows >= parts && per_task <= INT32_MAX) {
+      const rows_task_t task = {kernel->contig, rows->x,    rows->y,           xstep,      ystep,
+                                rows->cols,     rows->rows, (int32_t)per_task, (uint32_t)e};
+      c2op__pool_run(threads, parts, run_rows_task, (void *)&task);
+      return C2OP_OK;
+    }
+  }
+  return rows_planned(ctx, rows, kernel);
 }
 
 c2op_status c2op__cpu_unary(const c2op_context *ctx, const c2op__plan *plan,

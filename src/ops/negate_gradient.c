@@ -24,15 +24,15 @@ __attribute__((noinline)) static c2op_status negate_gradient_general(const c2op_
   return c2op__unary_run(ctx, x, y, C2OP__UNARY_COPY, 0);
 }
 
-/* Padded rows and slices of columns (C2OP__FAST_ROWS): the plan, in a
- * frame of its own (see c2op__plan_fast), else the general path. */
+/* Padded rows and slices of columns (C2OP__FAST_ROWS), out of line (see
+ * c2op__plan_fast), else the general path. */
 __attribute__((noinline)) static c2op_status negate_gradient_rows(const c2op_context *ctx,
                                                                   const DLTensor *x, DLTensor *y,
                                                                   size_t elem_size) {
-  c2op__plan plan;
+  c2op__rows rows;
   const c2op__unary_kernel *copy = c2op__cpu_unary_kernel(C2OP__UNARY_COPY, 0);
-  if (copy && c2op__plan_rows(x, y, elem_size, &plan))
-    return plan.inplace ? C2OP_OK : c2op__cpu_unary(ctx, &plan, copy); /* nothing to copy */
+  if (copy && c2op__rows_of(x, y, elem_size, &rows))
+    return rows.inplace ? C2OP_OK : c2op__cpu_unary_rows(ctx, &rows, copy); /* nothing to copy */
   return negate_gradient_general(ctx, x, y);
 }
 

@@ -107,14 +107,15 @@ __attribute__((noinline)) static c2op_status negative_general(const c2op_context
   return c2op__unary_run(ctx, x, y, op, lane_bytes);
 }
 
-/* Padded rows and slices of columns (C2OP__FAST_ROWS): the plan, in a
- * frame of its own (see c2op__plan_fast), else the general path. */
+/* Padded rows and slices of columns (C2OP__FAST_ROWS), out of line (see
+ * c2op__plan_fast), else the general path. */
 __attribute__((noinline)) static c2op_status negative_rows(const c2op_context *ctx,
                                                            const DLTensor *x, DLTensor *y,
                                                            size_t elem_size) {
-  c2op__plan plan;
+  c2op__rows rows;
   const c2op__unary_kernel *kernel = fast_kernel(x->dtype);
-  if (kernel && c2op__plan_rows(x, y, elem_size, &plan)) return c2op__cpu_unary(ctx, &plan, kernel);
+  if (kernel && c2op__rows_of(x, y, elem_size, &rows))
+    return c2op__cpu_unary_rows(ctx, &rows, kernel);
   return negative_general(ctx, x, y);
 }
 
