@@ -208,6 +208,11 @@ static void check_kernel(const buffers *b, const c2op__negate_kernels *table, co
           if (kc->kernel->contig_nt && check_one(b, kc->kernel, kc->kernel->contig_nt, "contig_nt",
                                                  ref->kernel, lane, elem, n, xs, ys, inplace))
             return;
+          /* Streaming, always forward: several threads' parts. */
+          if (kc->kernel->contig_nt_shared &&
+              check_one(b, kc->kernel, kc->kernel->contig_nt_shared, "contig_nt_shared",
+                        ref->kernel, lane, elem, n, xs, ys, inplace))
+            return;
           /* The same loop with regular stores: in place only in use. */
           if (kc->kernel->contig_big_inplace &&
               check_one(b, kc->kernel, kc->kernel->contig_big_inplace, "contig_big_inplace",
@@ -295,6 +300,10 @@ static void vector_kernels_take_starts_off_the_lane(void) {
             if (k->contig_nt && check_one(&b, k, k->contig_nt, "contig_nt", ref[c].kernel, lane,
                                           lane, sizes[si], shifts[sh][0], shifts[sh][1], inplace))
               goto next_kernel;
+            if (k->contig_nt_shared &&
+                check_one(&b, k, k->contig_nt_shared, "contig_nt_shared", ref[c].kernel, lane,
+                          lane, sizes[si], shifts[sh][0], shifts[sh][1], inplace))
+              goto next_kernel;
             if (k->contig_big_inplace &&
                 check_one(&b, k, k->contig_big_inplace, "contig_big_inplace", ref[c].kernel, lane,
                           lane, sizes[si], shifts[sh][0], shifts[sh][1], inplace))
@@ -313,11 +322,13 @@ static void vector_kernels_take_starts_off_the_lane(void) {
 
 /* The vector kernels run their main loop backward when y lies 1 to 512
  * bytes past x (modulo 4 KiB), to keep loads clear of the stores
- * just made (cpu/negate_x86.h, c2op__run_backward). x and y here share one
- * page-aligned block, so y's offset from x modulo the page is chosen:
- * 0, a lane, a line, a lane below, at and past 512 bytes, half a page, a
- * line short of a page; sizes around the main loop's step and one of many steps; out of
- * place (either direction) and in place (always forward). */
+ * just made (cpu/negate_x86.h, c2op__run_backward), and their streaming
+ * loop when y lies 1 to two of its steps past x (c2op__stream_backward).
+ * x and y here share one page-aligned block, so y's offset from x modulo
+ * the page is chosen: 0, a lane, a line, around both windows' ends, half a
+ * page, a line short of a page; sizes around the main loop's step, one of
+ * many steps, and two and three pages and more for the streaming loop; out
+ * of place (either direction) and in place (always forward). */
 static void vector_kernels_run_either_way_across_a_page(void) {
   enum { REGION = 6 * 4096 };
   uint8_t *block = aligned_alloc(4096, 2 * REGION + 4096);
@@ -328,7 +339,7 @@ static void vector_kernels_run_either_way_across_a_page(void) {
   CHECK(block && b.want0 && b.save0);
   kernel_case ref[8], cases[8];
   kernel_cases(&c2op__negate_kernels__scalar, ref);
-  int tested = 0, backward = 0;
+  int tested = 0, backward = 0, stream_backward = 0;
   for (int isa = 1; isa < C2OP__ISA_COUNT && block && b.want0 && b.save0; isa++) {
     const c2op__negate_kernels *t = c2op__cpu_negate_kernels((c2op__isa)isa);
     if (!t || !c2op__cpu_isa_available((c2op__isa)isa)) continue;
@@ -338,9 +349,19 @@ static void vector_kernels_run_either_way_across_a_page(void) {
       if (!k) continue;
       const size_t lane = cases[c].lane;
       const int64_t tile = (int64_t)(t->tile_bytes / lane);
-      const int64_t sizes[] = {tile - 1,     tile,         tile + 1,
-                               2 * tile + 3, 5 * tile - 1, (int64_t)(16384 / lane) + 3};
-      const size_t apart[] = {0, lane, 64, 512 - lane, 512, 512 + lane, 2048, 4096 - 64};
+      /* ... and for contig_nt, whose loop takes two pages at a time: two
+       * blocks and a partial line, one block with 69 lines after it. */
+      const int64_t sizes[] = {tile - 1,
+                               tile,
+                               tile + 1,
+                               2 * tile + 3,
+                               5 * tile - 1,
+                               (int64_t)(16384 / lane) + 3,
+                               (int64_t)((3 * 4096 + 5 * 64) / lane) + 1};
+      /* Around the regular loop's window (512) and the streaming loop's
+       * (2 steps: 128 for SSE2, 256 for AVX2 and AVX-512). */
+      const size_t apart[] = {0,   lane,       64,  128 - lane, 128,        256 - lane, 256,
+                              512 - lane, 512, 512 + lane, 2048, 4096 - 64};
       for (size_t ai = 0; ai < sizeof apart / sizeof apart[0]; ai++) {
         b.x0 = block;
         b.y0 = block + REGION + apart[ai];
@@ -349,10 +370,16 @@ static void vector_kernels_run_either_way_across_a_page(void) {
             for (int inplace = 0; inplace < 2; inplace++) {
               const size_t s = sh * lane;
               backward += !inplace && apart[ai] != 0 && apart[ai] <= 512;
+              stream_backward += k->contig_nt && !inplace && apart[ai] != 0 &&
+                                 apart[ai] < 2 * (t->tile_bytes < 128 ? 64 : 128) &&
+                                 (sizes[si] * (int64_t)lane) >= 8192;
               if (check_one(&b, k, k->contig, "contig", ref[c].kernel, lane, lane, sizes[si], s, s,
                             inplace) ||
                   (k->contig_nt && check_one(&b, k, k->contig_nt, "contig_nt", ref[c].kernel, lane,
-                                             lane, sizes[si], s, s, inplace)))
+                                             lane, sizes[si], s, s, inplace)) ||
+                  (k->contig_nt_shared &&
+                   check_one(&b, k, k->contig_nt_shared, "contig_nt_shared", ref[c].kernel, lane,
+                             lane, sizes[si], s, s, inplace)))
                 goto next_kernel;
             }
       }
@@ -372,10 +399,19 @@ static void vector_kernels_run_either_way_across_a_page(void) {
   CHECK_EQ_INT(c2op__run_backward(block, block + 2048), 0);
   CHECK_EQ_INT(c2op__run_backward(block + 64, block), 0);
   CHECK_EQ_INT(c2op__run_backward(block + 4032, block), 1);
+  /* The streaming loop's: 1 to 2 * step - 1 bytes. */
+  CHECK_EQ_INT(c2op__stream_backward(block, block, 128), 0);
+  CHECK_EQ_INT(c2op__stream_backward(block, block + 1, 128), 1);
+  CHECK_EQ_INT(c2op__stream_backward(block, block + 255, 128), 1);
+  CHECK_EQ_INT(c2op__stream_backward(block, block + 4096 + 64, 128), 1);
+  CHECK_EQ_INT(c2op__stream_backward(block, block + 256, 128), 0);
+  CHECK_EQ_INT(c2op__stream_backward(block, block + 127, 64), 1);
+  CHECK_EQ_INT(c2op__stream_backward(block, block + 128, 64), 0);
+  CHECK_EQ_INT(c2op__stream_backward(block + 64, block, 128), 0);
 #endif
-  printf("     %d vector ISA(s) checked with y 0 to 4032 bytes past x modulo a page (%d backward "
-         "passes)\n",
-         tested, backward);
+  printf("     %d vector ISA(s) checked with y 0 to 4032 bytes past x modulo a page (%d passes "
+         "backward in the regular loop, %d in the streaming loop)\n",
+         tested, backward, stream_backward);
   free(block);
   free(b.want0);
   free(b.save0);
@@ -404,6 +440,7 @@ static void streaming_pair_kernels_match_scalar(void) {
       /* The driver streams rows in pairs wherever it streams at all. */
       CHECK((k->contig_nt == NULL) == (k->contig_nt_pair == NULL));
       CHECK((k->contig_nt == NULL) == (k->contig_big_inplace == NULL));
+      CHECK((k->contig_nt == NULL) == (k->contig_nt_shared == NULL));
       if (!k->contig_nt_pair) continue;
       has_pairs = 1;
       const size_t lane = cases[c].lane;

@@ -44,6 +44,14 @@ typedef struct {
    * traffic, and the regular store came out 2-6% faster at 64 MiB-1 GiB
    * (docs/PERFORMANCE.md). NULL when contig_nt is. */
   c2op__contig_fn contig_big_inplace;
+  /* contig_nt for a pass that several threads run at once, each on its own
+   * part: its loop always runs forward. contig_nt runs it backward when y
+   * sits just past x modulo the page (4K aliasing, cpu/negate_x86.h); on
+   * one thread that made 4 MiB 1.29x faster here, but with two threads
+   * streaming at once the forward loop paid no such penalty and the
+   * backward one ran at 0.6x (docs/PERFORMANCE.md). NULL when contig_nt
+   * is. */
+  c2op__contig_fn contig_nt_shared;
 } c2op__unary_kernel;
 
 /* Orders the calling thread's non-temporal stores before its later stores

@@ -31,48 +31,52 @@ C2OP__INLINE void store_line256(int nt, __m256i *p, __m256i v) {
     _mm256_store_si256(p, v);
 }
 
+/* One step of the streaming loop: 128 bytes at byte `at` of x and y and
+ * the same a page further, prefetching the next two lines of each stream
+ * (behind them when `down`, which also takes the vectors highest first). */
+C2OP__INLINE void stream_pair_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t at,
+                                   int nt, int down) {
+  const uint8_t *s[2] = {x + at, x + at + C2OP__PAGE};
+  uint8_t *d[2] = {y + at, y + at + C2OP__PAGE};
+  __m256i v[2][4];
+  for (int t = 0; t < 2; t++) { /* the nearer line first, either way */
+    c2op__prefetch_x86(s[t], down ? C2OP__PREFETCH - 64 : C2OP__PREFETCH, down);
+    c2op__prefetch_x86(s[t], down ? C2OP__PREFETCH : C2OP__PREFETCH + 64, down);
+  }
+  for (int t = 0; t < 2; t++)
+    for (int n = 0; n < 4; n++) {
+      const int k = down ? 3 - n : n;
+      v[t][k] = _mm256_loadu_si256((const __m256i *)(s[t] + 32 * k));
+    }
+  for (int t = 0; t < 2; t++)
+    for (int n = 0; n < 4; n++) {
+      const int k = down ? 3 - n : n;
+      store_line256(nt, (__m256i *)(d[t] + 32 * k), neg256(kind, v[t][k]));
+    }
+}
+
+/* One line of the streaming loop, prefetching two lines ahead (or behind). */
+C2OP__INLINE void stream_line_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t at,
+                                   int nt, int down) {
+  c2op__prefetch_x86(x + at, C2OP__PREFETCH, down);
+  const __m256i a = _mm256_loadu_si256((const __m256i *)(x + at));
+  const __m256i b = _mm256_loadu_si256((const __m256i *)(x + at + 32));
+  store_line256(nt, (__m256i *)(y + at), neg256(kind, a));
+  store_line256(nt, (__m256i *)(y + at + 32), neg256(kind, b));
+}
+
 /* The streaming pass: partial lines at both ends with regular stores,
  * whole lines in between with non-temporal stores, two streams a page apart
  * prefetched a little ahead (as fast as the C library's own large copy
- * here: docs/PERFORMANCE.md). The three parts are disjoint and each loads
+ * here: docs/PERFORMANCE.md), backward when y sits just past x modulo the
+ * page (C2OP__STREAM_LINES). The three parts are disjoint and each loads
  * before it stores, so x == y is safe. No store fence: the driver fences
  * once per task (cpu/kernels.h). */
 C2OP__INLINE void stream_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
-                              size_t end, size_t bytes, int nt) {
+                              size_t end, size_t bytes, int nt, int may_reverse) {
   c2op__negate_upto64_x86(kind, x, y, i);
-  for (; i + 2 * C2OP__PAGE <= end; i += 2 * C2OP__PAGE) {
-    for (size_t off = 0; off < C2OP__PAGE; off += 128) {
-      const uint8_t *s0 = x + i + off, *s1 = s0 + C2OP__PAGE;
-      uint8_t *d0 = y + i + off, *d1 = d0 + C2OP__PAGE;
-      _mm_prefetch((const char *)s0 + C2OP__PREFETCH, _MM_HINT_T0);
-      _mm_prefetch((const char *)s0 + C2OP__PREFETCH + 64, _MM_HINT_T0);
-      _mm_prefetch((const char *)s1 + C2OP__PREFETCH, _MM_HINT_T0);
-      _mm_prefetch((const char *)s1 + C2OP__PREFETCH + 64, _MM_HINT_T0);
-      __m256i a0 = _mm256_loadu_si256((const __m256i *)s0);
-      __m256i a1 = _mm256_loadu_si256((const __m256i *)(s0 + 32));
-      __m256i a2 = _mm256_loadu_si256((const __m256i *)(s0 + 64));
-      __m256i a3 = _mm256_loadu_si256((const __m256i *)(s0 + 96));
-      __m256i b0 = _mm256_loadu_si256((const __m256i *)s1);
-      __m256i b1 = _mm256_loadu_si256((const __m256i *)(s1 + 32));
-      __m256i b2 = _mm256_loadu_si256((const __m256i *)(s1 + 64));
-      __m256i b3 = _mm256_loadu_si256((const __m256i *)(s1 + 96));
-      store_line256(nt, (__m256i *)d0, neg256(kind, a0));
-      store_line256(nt, (__m256i *)(d0 + 32), neg256(kind, a1));
-      store_line256(nt, (__m256i *)(d0 + 64), neg256(kind, a2));
-      store_line256(nt, (__m256i *)(d0 + 96), neg256(kind, a3));
-      store_line256(nt, (__m256i *)d1, neg256(kind, b0));
-      store_line256(nt, (__m256i *)(d1 + 32), neg256(kind, b1));
-      store_line256(nt, (__m256i *)(d1 + 64), neg256(kind, b2));
-      store_line256(nt, (__m256i *)(d1 + 96), neg256(kind, b3));
-    }
-  }
-  for (; i + 64 <= end; i += 64) {
-    _mm_prefetch((const char *)x + i + C2OP__PREFETCH, _MM_HINT_T0);
-    __m256i a = _mm256_loadu_si256((const __m256i *)(x + i));
-    __m256i b = _mm256_loadu_si256((const __m256i *)(x + i + 32));
-    store_line256(nt, (__m256i *)(y + i), neg256(kind, a));
-    store_line256(nt, (__m256i *)(y + i + 32), neg256(kind, b));
-  }
+  C2OP__STREAM_LINES(128, stream_pair_avx2, stream_line_avx2, kind, x, y, i, end, nt,
+                     may_reverse);
   c2op__negate_upto64_x86(kind, x + end, y + end, bytes - end);
 }
 
@@ -121,7 +125,7 @@ C2OP__INLINE void negate_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
                               int streaming) {
   size_t begin, end;
   if (streaming && c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
-    stream_avx2(kind, x, y, begin, end, bytes, streaming == 1);
+    stream_avx2(kind, x, y, begin, end, bytes, streaming != 2, streaming == 1);
     return;
   }
   if (bytes < 32) {

@@ -41,30 +41,42 @@ C2OP__INLINE void store_line512(int nt, void *p, __m512i v) {
     _mm512_store_si512(p, v);
 }
 
+/* One step of the streaming loop: 128 bytes at byte `at` of x and y and
+ * the same a page further (see negate_avx2.c). */
+C2OP__INLINE void stream_pair_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t at,
+                                     int nt, int down) {
+  const uint8_t *s[2] = {x + at, x + at + C2OP__PAGE};
+  uint8_t *d[2] = {y + at, y + at + C2OP__PAGE};
+  __m512i v[2][2];
+  for (int t = 0; t < 2; t++) { /* the nearer line first, either way */
+    c2op__prefetch_x86(s[t], down ? C2OP__PREFETCH - 64 : C2OP__PREFETCH, down);
+    c2op__prefetch_x86(s[t], down ? C2OP__PREFETCH : C2OP__PREFETCH + 64, down);
+  }
+  for (int t = 0; t < 2; t++)
+    for (int n = 0; n < 2; n++) {
+      const int k = down ? 1 - n : n;
+      v[t][k] = _mm512_loadu_si512(s[t] + 64 * k);
+    }
+  for (int t = 0; t < 2; t++)
+    for (int n = 0; n < 2; n++) {
+      const int k = down ? 1 - n : n;
+      store_line512(nt, (void *)(d[t] + 64 * k), neg512(kind, v[t][k]));
+    }
+}
+
+/* One line of the streaming loop. */
+C2OP__INLINE void stream_line_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t at,
+                                     int nt, int down) {
+  c2op__prefetch_x86(x + at, C2OP__PREFETCH, down);
+  store_line512(nt, (void *)(y + at), neg512(kind, _mm512_loadu_si512(x + at)));
+}
+
 /* The streaming pass: see negate_avx2.c. */
 C2OP__INLINE void stream_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
-                                size_t end, size_t bytes, int nt) {
+                                size_t end, size_t bytes, int nt, int may_reverse) {
   negate_masked(kind, x, y, i);
-  for (; i + 2 * C2OP__PAGE <= end; i += 2 * C2OP__PAGE) {
-    for (size_t off = 0; off < C2OP__PAGE; off += 128) {
-      const uint8_t *s0 = x + i + off, *s1 = s0 + C2OP__PAGE;
-      uint8_t *d0 = y + i + off, *d1 = d0 + C2OP__PAGE;
-      _mm_prefetch((const char *)s0 + C2OP__PREFETCH, _MM_HINT_T0);
-      _mm_prefetch((const char *)s0 + C2OP__PREFETCH + 64, _MM_HINT_T0);
-      _mm_prefetch((const char *)s1 + C2OP__PREFETCH, _MM_HINT_T0);
-      _mm_prefetch((const char *)s1 + C2OP__PREFETCH + 64, _MM_HINT_T0);
-      __m512i a0 = _mm512_loadu_si512(s0), a1 = _mm512_loadu_si512(s0 + 64);
-      __m512i b0 = _mm512_loadu_si512(s1), b1 = _mm512_loadu_si512(s1 + 64);
-      store_line512(nt, (void *)d0, neg512(kind, a0));
-      store_line512(nt, (void *)(d0 + 64), neg512(kind, a1));
-      store_line512(nt, (void *)d1, neg512(kind, b0));
-      store_line512(nt, (void *)(d1 + 64), neg512(kind, b1));
-    }
-  }
-  for (; i + 64 <= end; i += 64) {
-    _mm_prefetch((const char *)x + i + C2OP__PREFETCH, _MM_HINT_T0);
-    store_line512(nt, (void *)(y + i), neg512(kind, _mm512_loadu_si512(x + i)));
-  }
+  C2OP__STREAM_LINES(128, stream_pair_avx512, stream_line_avx512, kind, x, y, i, end, nt,
+                     may_reverse);
   negate_masked(kind, x + end, y + end, bytes - end);
 }
 
@@ -104,7 +116,7 @@ C2OP__INLINE void negate_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *
                                 int streaming) {
   size_t begin, end;
   if (streaming && c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
-    stream_avx512(kind, x, y, begin, end, bytes, streaming == 1);
+    stream_avx512(kind, x, y, begin, end, bytes, streaming != 2, streaming == 1);
     return;
   }
   if (bytes < 64) {

@@ -77,8 +77,9 @@ C2OP__INLINE void c2op__negate_lanes(c2op__neg_kind kind, const uint8_t *x, uint
 /* Defines kernel NAME of ISA (c2op__NAME__ISA) from the ISA's generic body
  * BODY(kind, x, y, bytes, streaming) (streaming 0: regular; 1: the
  * streaming loop with non-temporal stores; 2: the same loop with regular
- * stores) and, when NT is 1 (the ISA has streaming stores), its streaming
- * pair body BODY##_pair(kind, x0, y0, x1, y1, bytes). */
+ * stores; 3: as 1, always forward) and, when NT is 1 (the ISA has
+ * streaming stores), its streaming pair body BODY##_pair(kind, x0, y0, x1,
+ * y1, bytes). */
 #define C2OP__NEGATE_KERNEL(NAME, KIND, ISA, BODY, NT)                                             \
   static void NAME##_##ISA(const void *x, void *y, int64_t n, size_t elem_size) {                  \
     BODY(KIND, (const uint8_t *)x, (uint8_t *)y, (size_t)n *elem_size, 0);                         \
@@ -89,6 +90,9 @@ C2OP__INLINE void c2op__negate_lanes(c2op__neg_kind kind, const uint8_t *x, uint
   static void NAME##_##ISA##_big(const void *x, void *y, int64_t n, size_t elem_size) {            \
     BODY(KIND, (const uint8_t *)x, (uint8_t *)y, (size_t)n *elem_size, 2);                         \
   }                                                                                                \
+  static void NAME##_##ISA##_shared(const void *x, void *y, int64_t n, size_t elem_size) {         \
+    BODY(KIND, (const uint8_t *)x, (uint8_t *)y, (size_t)n *elem_size, 3);                         \
+  }                                                                                                \
   static void NAME##_##ISA##_pair(const void *x0, void *y0, const void *x1, void *y1, int64_t n,   \
                                   size_t elem_size) {                                              \
     BODY##_pair(KIND, (const uint8_t *)x0, (uint8_t *)y0, (const uint8_t *)x1, (uint8_t *)y1,      \
@@ -97,7 +101,7 @@ C2OP__INLINE void c2op__negate_lanes(c2op__neg_kind kind, const uint8_t *x, uint
   static const c2op__unary_kernel c2op__##NAME##__##ISA = {                                        \
       #NAME "__" #ISA, NAME##_##ISA, c2op__##NAME##_strided__scalar,                               \
       (NT) ? NAME##_##ISA##_nt : NULL, (NT) ? NAME##_##ISA##_pair : NULL,                          \
-      (NT) ? NAME##_##ISA##_big : NULL};
+      (NT) ? NAME##_##ISA##_big : NULL, (NT) ? NAME##_##ISA##_shared : NULL};
 
 /* Defines the seven negation kernels of ISA and its table
  * c2op__negate_kernels__ISA. */

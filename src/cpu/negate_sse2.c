@@ -24,45 +24,42 @@ C2OP__INLINE void store_line128(int nt, __m128i *p, __m128i v) {
     _mm_store_si128(p, v);
 }
 
+/* One step of the streaming loop: a line at byte `at` of x and y and one a
+ * page further (see negate_avx2.c). */
+C2OP__INLINE void stream_pair_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t at,
+                                   int nt, int down) {
+  const uint8_t *s[2] = {x + at, x + at + C2OP__PAGE};
+  uint8_t *d[2] = {y + at, y + at + C2OP__PAGE};
+  __m128i v[2][4];
+  for (int t = 0; t < 2; t++) c2op__prefetch_x86(s[t], C2OP__PREFETCH, down);
+  for (int t = 0; t < 2; t++)
+    for (int n = 0; n < 4; n++) {
+      const int k = down ? 3 - n : n;
+      v[t][k] = _mm_loadu_si128((const __m128i *)(s[t] + 16 * k));
+    }
+  for (int t = 0; t < 2; t++)
+    for (int n = 0; n < 4; n++) {
+      const int k = down ? 3 - n : n;
+      store_line128(nt, (__m128i *)(d[t] + 16 * k), c2op__neg128(kind, v[t][k]));
+    }
+}
+
+/* One line of the streaming loop. */
+C2OP__INLINE void stream_line_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t at,
+                                   int nt, int down) {
+  c2op__prefetch_x86(x + at, C2OP__PREFETCH, down);
+  __m128i v[4];
+  for (int k = 0; k < 4; k++) v[k] = _mm_loadu_si128((const __m128i *)(x + at + 16 * k));
+  for (int k = 0; k < 4; k++)
+    store_line128(nt, (__m128i *)(y + at + 16 * k), c2op__neg128(kind, v[k]));
+}
+
 /* The streaming pass: see negate_avx2.c. */
 C2OP__INLINE void stream_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t i,
-                              size_t end, size_t bytes, int nt) {
+                              size_t end, size_t bytes, int nt, int may_reverse) {
   c2op__negate_upto64_x86(kind, x, y, i);
-  for (; i + 2 * C2OP__PAGE <= end; i += 2 * C2OP__PAGE) {
-    for (size_t off = 0; off < C2OP__PAGE; off += 64) {
-      const uint8_t *s0 = x + i + off, *s1 = s0 + C2OP__PAGE;
-      uint8_t *d0 = y + i + off, *d1 = d0 + C2OP__PAGE;
-      _mm_prefetch((const char *)s0 + C2OP__PREFETCH, _MM_HINT_T0);
-      _mm_prefetch((const char *)s1 + C2OP__PREFETCH, _MM_HINT_T0);
-      __m128i a0 = _mm_loadu_si128((const __m128i *)s0);
-      __m128i a1 = _mm_loadu_si128((const __m128i *)(s0 + 16));
-      __m128i a2 = _mm_loadu_si128((const __m128i *)(s0 + 32));
-      __m128i a3 = _mm_loadu_si128((const __m128i *)(s0 + 48));
-      __m128i b0 = _mm_loadu_si128((const __m128i *)s1);
-      __m128i b1 = _mm_loadu_si128((const __m128i *)(s1 + 16));
-      __m128i b2 = _mm_loadu_si128((const __m128i *)(s1 + 32));
-      __m128i b3 = _mm_loadu_si128((const __m128i *)(s1 + 48));
-      store_line128(nt, (__m128i *)d0, c2op__neg128(kind, a0));
-      store_line128(nt, (__m128i *)(d0 + 16), c2op__neg128(kind, a1));
-      store_line128(nt, (__m128i *)(d0 + 32), c2op__neg128(kind, a2));
-      store_line128(nt, (__m128i *)(d0 + 48), c2op__neg128(kind, a3));
-      store_line128(nt, (__m128i *)d1, c2op__neg128(kind, b0));
-      store_line128(nt, (__m128i *)(d1 + 16), c2op__neg128(kind, b1));
-      store_line128(nt, (__m128i *)(d1 + 32), c2op__neg128(kind, b2));
-      store_line128(nt, (__m128i *)(d1 + 48), c2op__neg128(kind, b3));
-    }
-  }
-  for (; i + 64 <= end; i += 64) {
-    _mm_prefetch((const char *)x + i + C2OP__PREFETCH, _MM_HINT_T0);
-    __m128i a = _mm_loadu_si128((const __m128i *)(x + i));
-    __m128i b = _mm_loadu_si128((const __m128i *)(x + i + 16));
-    __m128i c = _mm_loadu_si128((const __m128i *)(x + i + 32));
-    __m128i d = _mm_loadu_si128((const __m128i *)(x + i + 48));
-    store_line128(nt, (__m128i *)(y + i), c2op__neg128(kind, a));
-    store_line128(nt, (__m128i *)(y + i + 16), c2op__neg128(kind, b));
-    store_line128(nt, (__m128i *)(y + i + 32), c2op__neg128(kind, c));
-    store_line128(nt, (__m128i *)(y + i + 48), c2op__neg128(kind, d));
-  }
+  C2OP__STREAM_LINES(64, stream_pair_sse2, stream_line_sse2, kind, x, y, i, end, nt,
+                     may_reverse);
   c2op__negate_upto64_x86(kind, x + end, y + end, bytes - end);
 }
 
@@ -106,7 +103,7 @@ C2OP__INLINE void negate_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
                               int streaming) {
   size_t begin, end;
   if (streaming && c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
-    stream_sse2(kind, x, y, begin, end, bytes, streaming == 1);
+    stream_sse2(kind, x, y, begin, end, bytes, streaming != 2, streaming == 1);
     return;
   }
   if (bytes < 16) {

@@ -129,6 +129,64 @@ C2OP__INLINE int c2op__run_backward(const uint8_t *x, const uint8_t *y) {
     }                                                                                              \
   } while (0)
 
+/* The same for the streaming loop, whose window is narrower: its steps
+ * take STEP bytes of each of two streams a page apart (AVX2 and AVX-512
+ * 128, SSE2 64), with non-temporal stores, and a forward pass pays only
+ * when y is less than two steps past x. Measured here (in-process A/B of
+ * the kernels, 4 MiB, docs/PERFORMANCE.md, "4K aliasing"): AVX2 forward
+ * with y 32-224 bytes past x ran at 31.5-42.3 GB/s against 42.8-49.5 from
+ * 256 on, backward at 40.0-47.1; SSE2 forward at 21.1-24.0 GB/s with y
+ * 32-96 bytes past x and 36.8-38.1 from 128 on, backward at 34.1-34.4 and
+ * 33.5-35.6. So the loop runs backward when y is 1 to 2 * STEP - 1 bytes
+ * past x. */
+C2OP__INLINE int c2op__stream_backward(const uint8_t *x, const uint8_t *y, size_t step) {
+  const size_t d = (size_t)((uintptr_t)y - (uintptr_t)x) & (C2OP__PAGE - 1);
+  return d - 1 < 2 * step - 1;
+}
+
+/* Prefetches the line `ahead` bytes after p, or before it when `down`. The
+ * address may lie outside x (harmless to prefetch), so it is computed as
+ * an integer. */
+C2OP__INLINE void c2op__prefetch_x86(const uint8_t *p, size_t ahead, int down) {
+  const uintptr_t a = down ? (uintptr_t)p - ahead : (uintptr_t)p + ahead;
+  _mm_prefetch((const char *)a, _MM_HINT_T0);
+}
+
+/* The whole lines [i, end) of a streaming pass (end - i a multiple of 64):
+ * two streams a page apart, STEP bytes of each at a time through
+ * PAIR(kind, x, y, at, nt, down), while two pages remain; then single lines
+ * through LINE(kind, x, y, at, nt, down). Forward, or, when may_reverse
+ * is 1 (the pass runs on one thread: cpu/kernels.h, contig_nt_shared), from
+ * the last line down when c2op__stream_backward says so (`down` 1: the steps then take
+ * their vectors highest first and prefetch behind them, the nearer line
+ * first: prefetched farther line first, the backward AVX2 loop ran 10%
+ * slower at 16 MiB than with the forward loop's order). One definition for
+ * the SSE2, AVX2 and AVX-512 bodies. */
+#define C2OP__STREAM_LINES(STEP, PAIR, LINE, kind, x, y, i, end, nt, may_reverse)                \
+  do {                                                                                             \
+    if ((may_reverse) && c2op__stream_backward((x), (y), (STEP))) {                                \
+      const size_t c2op_b_ = (i) + ((end) - (i)) / (2 * C2OP__PAGE) * (2 * C2OP__PAGE);            \
+      for (size_t c2op_j_ = (end); c2op_j_ > c2op_b_;) {                                           \
+        c2op_j_ -= 64;                                                                             \
+        LINE((kind), (x), (y), c2op_j_, (nt), 1);                                                  \
+      }                                                                                            \
+      for (size_t c2op_j_ = c2op_b_; c2op_j_ > (i);) {                                             \
+        c2op_j_ -= 2 * C2OP__PAGE;                                                                 \
+        for (size_t c2op_o_ = C2OP__PAGE; c2op_o_ > 0;) {                                          \
+          c2op_o_ -= (STEP);                                                                       \
+          PAIR((kind), (x), (y), c2op_j_ + c2op_o_, (nt), 1);                                      \
+        }                                                                                          \
+      }                                                                                            \
+    } else {                                                                                       \
+      size_t c2op_i_ = (i);                                                                        \
+      for (; c2op_i_ + 2 * C2OP__PAGE <= (end); c2op_i_ += 2 * C2OP__PAGE)                         \
+        for (size_t c2op_o_ = 0; c2op_o_ < C2OP__PAGE; c2op_o_ += (STEP))                          \
+          PAIR((kind), (x), (y), c2op_i_ + c2op_o_, (nt), 0);                                      \
+      for (; c2op_i_ + 64 <= (end); c2op_i_ += 64)                                                 \
+        LINE((kind), (x), (y), c2op_i_, (nt), 0);                                                  \
+    }                                                                                              \
+  } while (0)
+
 /* Where a streaming pass over y[0, bytes) writes whole cache lines: from
  * y's first 64-byte boundary to its last. Lines at both ends that the pass
  * covers only in part are written with regular stores: a non-temporal store

@@ -333,7 +333,11 @@ static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t t
     const int64_t touched = p->inplace ? bytes / threads : 2 * bytes;
     const int stream = k->contig_nt && touched >= streaming_bytes &&
                        p->shape[0] * e >= C2OP_STREAMING_MIN_ROW_BYTES;
-    pass.contig = !stream ? k->contig : p->inplace ? k->contig_big_inplace : k->contig_nt;
+    /* On several threads the streaming loop always runs forward (cpu/kernels.h). */
+    pass.contig = !stream       ? k->contig
+                  : p->inplace  ? k->contig_big_inplace
+                  : threads > 1 ? k->contig_nt_shared
+                                : k->contig_nt;
     pass.streaming = stream;
     pass.rows = stream && p->ndim > 1 && k->contig_nt_pair && (uintptr_t)p->y % (uintptr_t)e == 0;
     pass.gather = pass.rows && dense_y(p);
