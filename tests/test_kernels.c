@@ -339,7 +339,7 @@ static void vector_kernels_run_either_way_across_a_page(void) {
   CHECK(block && b.want0 && b.save0);
   kernel_case ref[8], cases[8];
   kernel_cases(&c2op__negate_kernels__scalar, ref);
-  int tested = 0, backward = 0, stream_backward = 0;
+  int tested = 0, backward = 0;
   for (int isa = 1; isa < C2OP__ISA_COUNT && block && b.want0 && b.save0; isa++) {
     const c2op__negate_kernels *t = c2op__cpu_negate_kernels((c2op__isa)isa);
     if (!t || !c2op__cpu_isa_available((c2op__isa)isa)) continue;
@@ -370,9 +370,6 @@ static void vector_kernels_run_either_way_across_a_page(void) {
             for (int inplace = 0; inplace < 2; inplace++) {
               const size_t s = sh * lane;
               backward += !inplace && apart[ai] != 0 && apart[ai] <= 512;
-              stream_backward += k->contig_nt && !inplace && apart[ai] != 0 &&
-                                 apart[ai] < 2 * (t->tile_bytes < 128 ? 64 : 128) &&
-                                 (sizes[si] * (int64_t)lane) >= 8192;
               if (check_one(&b, k, k->contig, "contig", ref[c].kernel, lane, lane, sizes[si], s, s,
                             inplace) ||
                   (k->contig_nt && check_one(&b, k, k->contig_nt, "contig_nt", ref[c].kernel, lane,
@@ -409,9 +406,9 @@ static void vector_kernels_run_either_way_across_a_page(void) {
   CHECK_EQ_INT(c2op__stream_backward(block, block + 128, 64), 0);
   CHECK_EQ_INT(c2op__stream_backward(block + 64, block, 128), 0);
 #endif
-  printf("     %d vector ISA(s) checked with y 0 to 4032 bytes past x modulo a page (%d passes "
-         "backward in the regular loop, %d in the streaming loop)\n",
-         tested, backward, stream_backward);
+  printf("     %d vector ISA(s) checked with y 0 to 4032 bytes past x modulo a page (%d backward "
+         "passes of the regular loop)\n",
+         tested, backward);
   free(block);
   free(b.want0);
   free(b.save0);

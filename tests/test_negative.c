@@ -676,6 +676,54 @@ static void padded_rows_on_every_path_match_reference(void) {
    * two-thread runner's parallel threshold (128 KiB). */
   const int64_t big[2] = {41, 1000}, bxs[2] = {1030, 1}, bys[2] = {1024, 1};
   check_layout_all("rows, 41 x 1000", 2, big, bxs, 0, bys, 0);
+  /* 3 long rows, 36-576 KB: past 512 KiB on two threads they are fewer
+   * than the parts, and the driver splits inside them. */
+  const int64_t few[2] = {3, 12000}, fxs[2] = {12016, 1}, fys[2] = {12003, 1};
+  check_layout_all("rows, 3 x 12000", 2, few, fxs, 0, fys, 0);
+}
+
+/* Rows whose x and y share one buffer: y one or two rows, or a few
+ * elements, before or after x, or at x with another pitch. Each is a
+ * partial overlap (c2op__rows_of refuses it, and the general path reads x
+ * in full first); y must be op of x as it was. Then rows in place on two
+ * threads. */
+static void padded_rows_overlapping_x_match_reference(void) {
+  const int64_t shape[2] = {7, 33}, xs[2] = {40, 1}, ys_other[2] = {41, 1};
+  const int64_t shifts[] = {-80, -40, -3, 3, 40, 80, 0};
+  for (int r = 0; r < RUN_COUNT; r++) {
+    for (int i = 0; i < REF_NUM_NEGATIVE_DTYPES; i++) {
+      const DLDataType dt = ref_negative_dtypes[i];
+      const int64_t es = (int64_t)ref_elem_size(dt);
+      for (size_t k = 0; k < sizeof shifts / sizeof shifts[0]; k++) {
+        ref_buffer buf;
+        if (ref_buffer_alloc(&buf, (size_t)(7 * 41 + 2 * 80 + 8) * (size_t)es) != 0) {
+          TEST_FAIL_("out of memory");
+          return;
+        }
+        ref_fill_bytes(buf.base, buf.size, &g_rng);
+        const uint64_t xoff = (uint64_t)(80 * es);
+        ref_view x, y;
+        ref_view_init(&x, dt, 2, shape, xs, buf.base, xoff);
+        /* the last case: y at x with a pitch of 41 */
+        ref_view_init(&y, dt, 2, shape, shifts[k] ? xs : ys_other, buf.base,
+                      (uint64_t)((int64_t)xoff + shifts[k] * es));
+        ref_fill_elements(&x.t, &g_rng);
+        check_op("rows over one buffer", REF_OP_NEGATIVE, r, &x.t, &y.t, &buf, NULL);
+        check_op("rows over one buffer", REF_OP_COPY, r, &x.t, &y.t, &buf, NULL);
+        ref_buffer_free(&buf);
+        STOP_AFTER_MANY_FAILURES();
+      }
+    }
+  }
+  /* In place on two threads: 41 rows of 1000 with a pitch of 1030. */
+  const int64_t big[2] = {41, 1000}, pitch[2] = {1030, 1};
+  for (int i = 0; i < REF_NUM_NEGATIVE_DTYPES; i++) {
+    ref_tensor x;
+    if (ref_tensor_alloc(&x, ref_negative_dtypes[i], 2, big, pitch, 0, 64, &g_rng) != 0) return;
+    check_op("rows in place, 41 x 1000", REF_OP_NEGATIVE, RUN_EX_2, &x.v.t, &x.v.t, &x.buf, NULL);
+    ref_tensor_free(&x);
+    STOP_AFTER_MANY_FAILURES();
+  }
 }
 
 static void byte_offsets_in_x_and_y_are_honoured(void) {
@@ -1263,6 +1311,7 @@ int main(void) {
   RUN(zero_strides_in_x_broadcast);
   RUN(padded_rows_match_reference_and_padding_stays);
   RUN(padded_rows_on_every_path_match_reference);
+  RUN(padded_rows_overlapping_x_match_reference);
   RUN(byte_offsets_in_x_and_y_are_honoured);
   RUN(byte_offset_not_a_multiple_of_element_size);
   RUN(negative_strides_in_y_match_reference);

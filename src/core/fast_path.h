@@ -110,14 +110,6 @@ int c2op__same_dense_layout(const DLTensor *x, const DLTensor *y);
  * c2op__fast_pair and c2op__fast_agree. */
 int c2op__rows_of(const DLTensor *x, const DLTensor *y, size_t elem_size, c2op__rows *rows);
 
-/* 2-D x and y, each with unit stride along rows (or no strides): what
- * c2op__rows_of may take. These are dense alike only when both are compact,
- * so c2op__plan_fast skips c2op__same_dense_layout for them. */
-static inline int c2op__fast_rows_shape(const DLTensor *x, const DLTensor *y) {
-  return x->ndim == 2 && (!x->strides || x->strides[1] == 1) &&
-         (!y->strides || y->strides[1] == 1);
-}
-
 /* The common case of c2op__same_dense_layout, inline: 2-D x and y with the
  * same strides, which lay the elements out densely column by column (both
  * transposed alike). Needs c2op__fast_pair and c2op__fast_agree. */
@@ -149,8 +141,10 @@ static inline int c2op__plan_fast(const DLTensor *x, const DLTensor *y, c2op__sp
   int compact;
   if (!c2op__fast_pair(x, y) || !c2op__fast_agree(x, y, &numel, elem_size, &compact))
     return C2OP__FAST_NONE;
+  /* In 2-D, dense alike means compact or both transposed: the sort of
+   * c2op__same_dense_layout is for 3 dims and more. */
   if (compact || c2op__fast_transposed_2d(x, y) ||
-      (!c2op__fast_rows_shape(x, y) && c2op__same_dense_layout(x, y)))
+      (x->ndim != 2 && c2op__same_dense_layout(x, y)))
     return c2op__fast_span_of(x, y, *elem_size, numel, span) && !c2op__span_partial_overlap(span)
                ? C2OP__FAST_SPAN
                : C2OP__FAST_NONE;

@@ -133,12 +133,11 @@ C2OP__INLINE int c2op__run_backward(const uint8_t *x, const uint8_t *y) {
  * take STEP bytes of each of two streams a page apart (AVX2 and AVX-512
  * 128, SSE2 64), with non-temporal stores, and a forward pass pays only
  * when y is less than two steps past x. Measured here (in-process A/B of
- * the kernels, 4 MiB, docs/PERFORMANCE.md, "4K aliasing"): AVX2 forward
- * with y 32-224 bytes past x ran at 31.5-42.3 GB/s against 42.8-49.5 from
- * 256 on, backward at 40.0-47.1; SSE2 forward at 21.1-24.0 GB/s with y
- * 32-96 bytes past x and 36.8-38.1 from 128 on, backward at 34.1-34.4 and
- * 33.5-35.6. So the loop runs backward when y is 1 to 2 * STEP - 1 bytes
- * past x. */
+ * the kernels, 4 MiB, backward over forward; docs/PERFORMANCE.md, "4K
+ * aliasing"): AVX2 1.14-1.33x with y 32-160 bytes past x and 0.95-1.16x at
+ * 192-224, while from 256 on forward has no penalty; SSE2 1.64-1.95x at
+ * 32-96, and from 128 on backward cost 3-11%. So the loop runs backward
+ * when y is 1 to 2 * STEP - 1 bytes past x. */
 C2OP__INLINE int c2op__stream_backward(const uint8_t *x, const uint8_t *y, size_t step) {
   const size_t d = (size_t)((uintptr_t)y - (uintptr_t)x) & (C2OP__PAGE - 1);
   return d - 1 < 2 * step - 1;

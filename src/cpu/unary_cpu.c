@@ -82,6 +82,42 @@ typedef struct {
   int gather;             /* and y dense: lines across rows gathered */
 } pass_t;
 
+static inline void ensure_settings(void) {
+  if (!atomic_load_explicit(&settings_ready, memory_order_acquire))
+    pthread_once(&settings_once, read_settings);
+}
+
+/* The threads a pass of `bytes` in `numel` elements runs on: one below
+ * the parallel threshold (or with fewer than two elements a thread). */
+static inline int32_t pass_threads(int32_t threads, int64_t bytes, int64_t numel) {
+  if (threads > C2OP__POOL_MAX_THREADS) threads = C2OP__POOL_MAX_THREADS;
+  return bytes < parallel_min_bytes || numel < 2 * (int64_t)threads ? 1 : threads;
+}
+
+/* x and y start on their lane: the contiguous kernels take them. */
+static inline int lane_aligned(const char *x, const char *y, size_t elem_size) {
+  return (((uintptr_t)x | (uintptr_t)y) & (c2op__lane_alignment(elem_size) - 1)) == 0;
+}
+
+/* Streaming when the bytes touched are past the threshold: out of place
+ * all of them (x and y of every thread share the L3), in place each
+ * thread's share; and rows long enough. Measured on 2 threads (loop of
+ * calls, default against always and never streaming, twice): out of place
+ * 4 MiB streams at 40-42 GB/s against 28-33 with regular stores (which the
+ * earlier per-thread rule chose); in place 8 MiB is 29-31 GB/s with regular
+ * stores against 22-24 streaming (docs/PERFORMANCE.md). */
+static inline int would_stream(const c2op__unary_kernel *k, int inplace, int64_t bytes,
+                               int32_t threads, int64_t row_bytes) {
+  const int64_t touched = inplace ? bytes / threads : 2 * bytes;
+  return k->contig_nt && touched >= streaming_bytes && row_bytes >= C2OP_STREAMING_MIN_ROW_BYTES;
+}
+
+/* Parts per thread: PARTS_PER_THREAD, or one for a pass whose tasks read a
+ * one-line descriptor and that is held in cache (ONE_PART_MAX_BYTES). */
+static inline int64_t parts_per_thread(int one_line, int streaming, int64_t bytes) {
+  return one_line && !streaming && bytes < ONE_PART_MAX_BYTES ? 1 : PARTS_PER_THREAD;
+}
+
 /* The element offsets (in x and y) of element `begin` of the plan's
  * iteration order (dim 0 fastest), and its index. */
 static void locate(const c2op__plan *p, int64_t begin, int64_t *idx, int64_t *xo, int64_t *yo) {
@@ -313,26 +349,13 @@ static int dense_y(const c2op__plan *p) {
 
 /* Runs the pass, split over up to `threads` threads when large. */
 static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t threads) {
-  if (!atomic_load_explicit(&settings_ready, memory_order_acquire))
-    pthread_once(&settings_once, read_settings);
+  ensure_settings();
   const int64_t e = (int64_t)p->elem_size;
   const int64_t bytes = p->numel * e;
-  if (threads > C2OP__POOL_MAX_THREADS) threads = C2OP__POOL_MAX_THREADS;
-  if (bytes < parallel_min_bytes || p->numel < 2 * (int64_t)threads) threads = 1;
+  threads = pass_threads(threads, bytes, p->numel);
   pass_t pass = {p, k, NULL, p->numel, 0, 0, 0};
-  const int aligned =
-      (((uintptr_t)p->x | (uintptr_t)p->y) & (c2op__lane_alignment(p->elem_size) - 1)) == 0;
-  if (p->xs[0] == 1 && p->ys[0] == 1 && aligned) {
-    /* Streaming when the bytes touched are past the threshold: out of
-     * place all of them (x and y of every thread share the L3), in place
-     * each thread's share. Measured on 2 threads (loop of calls, default
-     * against always and never streaming, twice): out of place 4 MiB
-     * streams at 40-42 GB/s against 28-33 with regular stores (which the
-     * earlier per-thread rule chose); in place 8 MiB is 29-31 GB/s with
-     * regular stores against 22-24 streaming (docs/PERFORMANCE.md). */
-    const int64_t touched = p->inplace ? bytes / threads : 2 * bytes;
-    const int stream = k->contig_nt && touched >= streaming_bytes &&
-                       p->shape[0] * e >= C2OP_STREAMING_MIN_ROW_BYTES;
+  if (p->xs[0] == 1 && p->ys[0] == 1 && lane_aligned(p->x, p->y, p->elem_size)) {
+    const int stream = would_stream(k, p->inplace, bytes, threads, p->shape[0] * e);
     /* On several threads the streaming loop always runs forward (cpu/kernels.h). */
     pass.contig = !stream       ? k->contig
                   : p->inplace  ? k->contig_big_inplace
@@ -349,8 +372,7 @@ static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t t
   int64_t parts = 1;
   if (threads > 1) {
     const int64_t align = 4096 / e > 0 ? 4096 / e : 1;
-    const int64_t per_thread =
-        one_run && !pass.streaming && bytes < ONE_PART_MAX_BYTES ? 1 : PARTS_PER_THREAD;
+    const int64_t per_thread = parts_per_thread(one_run, pass.streaming, bytes);
     int64_t chunk = (p->numel + per_thread * threads - 1) / (per_thread * threads);
     chunk = (chunk + align - 1) / align * align;
     parts = (p->numel + chunk - 1) / chunk;
@@ -388,15 +410,16 @@ rows_planned(const c2op_context *ctx, const c2op__rows *rows, const c2op__unary_
 }
 
 /* Rows split over the pool by whole rows, as its tasks see them: one
- * cache line, like flat_t. */
+ * cache line, like flat_t. Task t takes rows [t * rows / parts,
+ * (t + 1) * rows / parts). */
 typedef struct {
   _Alignas(64) c2op__contig_fn contig;
   const char *x;
   char *y;
   int64_t xstep, ystep; /* bytes from one row to the next */
   int64_t cols;
-  int64_t rows;
-  int32_t per_task; /* rows */
+  int64_t rows; /* at most INT32_MAX: the products below fit */
+  int32_t parts;
   uint32_t elem_size;
 } rows_task_t;
 
@@ -406,43 +429,41 @@ static void run_rows(c2op__contig_fn contig, const char *x, int64_t xstep, char 
     contig(x, y, cols, e);
 }
 
+_Static_assert(sizeof(rows_task_t) == 64, "rows_task_t is one cache line");
+
 static void run_rows_task(void *arg, int64_t task) {
   const rows_task_t *t = arg;
-  const int64_t begin = task * t->per_task;
-  const int64_t n = begin + t->per_task < t->rows ? t->per_task : t->rows - begin;
-  if (n > 0)
-    run_rows(t->contig, t->x + begin * t->xstep, t->xstep, t->y + begin * t->ystep, t->ystep, n,
-             t->cols, t->elem_size);
+  const int64_t begin = task * t->rows / t->parts, end = (task + 1) * t->rows / t->parts;
+  run_rows(t->contig, t->x + begin * t->xstep, t->xstep, t->y + begin * t->ystep, t->ystep,
+           end - begin, t->cols, t->elem_size);
 }
 
 c2op_status c2op__cpu_unary_rows(const c2op_context *ctx, const c2op__rows *rows,
                                  const c2op__unary_kernel *kernel) {
-  if (!atomic_load_explicit(&settings_ready, memory_order_acquire))
-    pthread_once(&settings_once, read_settings);
+  ensure_settings();
   const size_t e = rows->elem_size;
-  const int64_t bytes = rows->rows * rows->cols * (int64_t)e; /* fits: c2op__rows_of */
+  const int64_t numel = rows->rows * rows->cols, bytes = numel * (int64_t)e; /* c2op__rows_of */
+  /* (small passes skip the context's lookup) */
+  const int32_t threads =
+      bytes < parallel_min_bytes ? 1 : pass_threads(c2op__context_threads(ctx), bytes, numel);
   /* Without streaming stores run_plan would take each row through the
    * contiguous kernel too. Here that runs without the plan, the driver's
    * row walk and its bookkeeping: on 2 rows of 16 float32 a call took
    * 86-97 ns through them, now 41-47, against 26 for 32 contiguous floats;
    * and on threads, the workers read one line and take whole rows
    * (docs/PERFORMANCE.md, "Rows"). */
-  if ((((uintptr_t)rows->x | (uintptr_t)rows->y) & (c2op__lane_alignment(e) - 1)) == 0 &&
-      bytes < streaming_bytes / 2) {
+  if (lane_aligned(rows->x, rows->y, e) &&
+      !would_stream(kernel, rows->inplace, bytes, threads, rows->cols * (int64_t)e)) {
     const int64_t xstep = rows->xpitch * (int64_t)e, ystep = rows->ypitch * (int64_t)e;
-    int32_t threads = bytes < parallel_min_bytes ? 1 : c2op__context_threads(ctx);
-    if (threads > C2OP__POOL_MAX_THREADS) threads = C2OP__POOL_MAX_THREADS;
     if (threads < 2) {
       run_rows(kernel->contig, rows->x, xstep, rows->y, ystep, rows->rows, rows->cols, e);
       return C2OP_OK;
     }
-    /* Parts per thread as for one contiguous run (ONE_PART_MAX_BYTES). */
-    const int64_t parts = (bytes < ONE_PART_MAX_BYTES ? 1 : PARTS_PER_THREAD) * (int64_t)threads;
-    const int64_t per_task = (rows->rows + parts - 1) / parts;
+    const int64_t parts = parts_per_thread(1, 0, bytes) * threads;
     /* Fewer rows than parts (longer ones): the driver splits inside them. */
-    if (rows->rows >= parts && per_task <= INT32_MAX) {
-      const rows_task_t task = {kernel->contig, rows->x,    rows->y,           xstep,      ystep,
-                                rows->cols,     rows->rows, (int32_t)per_task, (uint32_t)e};
+    if (rows->rows >= parts && rows->rows <= INT32_MAX) {
+      const rows_task_t task = {kernel->contig, rows->x,    rows->y,        xstep,      ystep,
+                                rows->cols,     rows->rows, (int32_t)parts, (uint32_t)e};
       c2op__pool_run(threads, parts, run_rows_task, (void *)&task);
       return C2OP_OK;
     }

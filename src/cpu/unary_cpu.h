@@ -22,10 +22,10 @@ c2op_status c2op__cpu_unary(const c2op_context *ctx, const c2op__plan *plan,
 c2op_status c2op__cpu_unary_span_planned(const c2op_context *ctx, const c2op__span *span,
                                          const c2op__unary_kernel *kernel);
 
-/* Runs `kernel` over rows from c2op__rows_of. A lane-aligned pass too
- * small to stream runs each row through kernel->contig, on one thread or
- * split over the context's threads by whole rows; any other goes through
- * c2op__cpu_unary's plan. */
+/* Runs `kernel` over rows from c2op__rows_of. A lane-aligned pass that
+ * would not stream runs each row through kernel->contig, on one thread or
+ * split over the context's threads by whole rows (at least one row a
+ * part); any other goes through c2op__cpu_unary's plan. */
 c2op_status c2op__cpu_unary_rows(const c2op_context *ctx, const c2op__rows *rows,
                                  const c2op__unary_kernel *kernel);
 
