@@ -110,8 +110,8 @@ test-tsan: build-tsan
 # CROSSCOMPILING_EMULATOR), and a c2op process a test starts is traced
 # too; any error or leak (definite, indirect, possible) fails the test
 # (exit 99). No suppressions. test-valgrind (in `make test`) leaves out, for
-# time: test_negative (250 s under valgrind) and test_negative_pool_streaming
-# (155 s); `make test-valgrind-full` runs them too. Never under valgrind:
+# time: test_negative (250 s under valgrind) and test_negative_pool_streaming(_one)
+# (155 s each); `make test-valgrind-full` runs them too. Never under valgrind:
 # test_large (2^31 elements), cli (over its 300 s limit: valgrind starts
 # for each of its c2op runs; cli_faults runs c2op under valgrind instead),
 # the *_isa_* reruns (a shell starts them: the same binaries with C2OP_ISA
@@ -130,7 +130,7 @@ build-valgrind: deps $(VALGRIND_BUILD)/CMakeCache.txt
 
 test-valgrind: build-valgrind
 	C2OP_STRESS_SCALE=0.2 ctest --test-dir $(VALGRIND_BUILD) --output-on-failure -j $(JOBS) \
-	  -E '^($(VALGRIND_NEVER)|test_negative|test_negative_pool_streaming)$$'
+	  -E '^($(VALGRIND_NEVER)|test_negative|test_negative_pool_streaming(_one)?)$$'
 
 test-valgrind-full: build-valgrind
 	C2OP_STRESS_SCALE=0.2 ctest --test-dir $(VALGRIND_BUILD) --output-on-failure -j $(JOBS) \

@@ -6,14 +6,19 @@
  * main-loop step), then a few multiples and a large size; the x and y starts
  * are shifted by one, odd and many lanes; every size runs out of place
  * and in place, with regular and with streaming stores (and the streaming
- * loop with regular stores), and the streaming pair entry on whole lines. Guard bytes around y must
- * stay untouched and x must not change out of place.
+ * loop with regular stores), and the streaming pair entry on whole lines.
+ * The streaming loops run twice, with two streams a page apart and with
+ * one (c2op__stream_pairs), whatever this CPU's default. Guard bytes
+ * around y must stay untouched and x must not change out of place. The
+ * two facts the driver reads about the CPU (its L3 size, whether it is an
+ * AMD family 17h) are checked against /sys and /proc read here.
  *
  * Linked against the static library (the kernels are internal). Also a
  * helper for ctest: `test_kernels --has-isa NAME` exits 0 when this machine
  * runs that ISA path, 77 (ctest's skip) otherwise.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -601,6 +606,60 @@ static void dispatch_names_each_kernel_or_null(void) {
         c2op__cpu_negate_kernels(c2op__cpu_isa())->neg[0]);
 }
 
+/* c2op__cpu_l3_bytes against cpu0's cache entries read here with sscanf:
+ * the first entry of level 3, its size in KiB (as Linux writes it). */
+static void l3_size_is_the_one_linux_reports(void) {
+  long long want = 0;
+  for (int i = 0; i < 16; i++) {
+    char path[96];
+    int level = 0;
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+    FILE *f = fopen(path, "r");
+    if (!f) break;
+    const int got = fscanf(f, "%d", &level);
+    fclose(f);
+    if (got != 1 || level != 3) continue;
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+    f = fopen(path, "r");
+    long long kib = 0;
+    if (f && fscanf(f, "%lldK", &kib) == 1) want = kib * 1024;
+    if (f) fclose(f);
+    break;
+  }
+  const int64_t l3 = c2op__cpu_l3_bytes();
+  printf("     L3: %" PRId64 " bytes (sysfs read here: %lld)\n", l3, want);
+  CHECK(l3 == (int64_t)want);
+}
+
+/* c2op__cpu_prefers_stream_pairs against /proc/cpuinfo: 1 exactly on an
+ * AuthenticAMD of family 23 (17h). */
+static void stream_pairs_default_follows_the_cpu_family(void) {
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (!f) {
+    printf("     /proc/cpuinfo unreadable: not checked\n");
+    return;
+  }
+  char line[256], vendor[64] = "";
+  int family = -1;
+  while (fgets(line, sizeof line, f) && (family < 0 || !vendor[0])) {
+    if (sscanf(line, "vendor_id : %63s", vendor) == 1) continue;
+    if (sscanf(line, "cpu family : %d", &family) == 1) continue;
+  }
+  fclose(f);
+  const int want = strcmp(vendor, "AuthenticAMD") == 0 && family == 23;
+  printf("     vendor %s, family %d: two streams by default %d\n", vendor[0] ? vendor : "?", family,
+         c2op__cpu_prefers_stream_pairs());
+  CHECK_EQ_INT(c2op__cpu_prefers_stream_pairs(), want);
+}
+
+/* Runs a test of the streaming loops with c2op__stream_pairs set. */
+#define RUN_PAIRS(fn, pairs)                                                                       \
+  do {                                                                                             \
+    atomic_store(&c2op__stream_pairs, (pairs));                                                    \
+    printf("  (streaming loops: %s)\n", (pairs) ? "two streams a page apart" : "one stream");     \
+    RUN(fn);                                                                                       \
+  } while (0)
+
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "--has-isa") == 0) {
     for (int i = 0; i < C2OP__ISA_COUNT; i++)
@@ -613,10 +672,14 @@ int main(int argc, char **argv) {
   RUN(scalar_kernels_match_the_formula);
   RUN(kernel_names_say_width_op_and_isa);
   RUN(the_isa_in_use_is_available_and_dispatched);
-  RUN(every_isa_kernel_matches_scalar_around_tiles);
   RUN(dispatch_names_each_kernel_or_null);
-  RUN(vector_kernels_take_starts_off_the_lane);
-  RUN(vector_kernels_run_either_way_across_a_page);
+  RUN(l3_size_is_the_one_linux_reports);
+  RUN(stream_pairs_default_follows_the_cpu_family);
+  for (int pairs = 1; pairs >= 0; pairs--) {
+    RUN_PAIRS(every_isa_kernel_matches_scalar_around_tiles, pairs);
+    RUN_PAIRS(vector_kernels_take_starts_off_the_lane, pairs);
+    RUN_PAIRS(vector_kernels_run_either_way_across_a_page, pairs);
+  }
   RUN(streaming_pair_kernels_match_scalar);
   return TEST_MAIN_END();
 }

@@ -7,6 +7,9 @@
 
 #include <stdatomic.h>
 
+/* cpu/kernels.h; the driver's settings set it before any streaming pass. */
+atomic_int c2op__stream_pairs = 1;
+
 const c2op__negate_kernels *c2op__cpu_negate_kernels(c2op__isa isa) {
   switch (isa) {
   case C2OP__ISA_SCALAR: return &c2op__negate_kernels__scalar;

@@ -9,6 +9,8 @@
 #ifndef C2OP_CPU_ISA_H
 #define C2OP_CPU_ISA_H
 
+#include <stdint.h>
+
 typedef enum {
   C2OP__ISA_SCALAR = 0, /* portable C, any CPU */
   C2OP__ISA_SSE2 = 1,   /* x86-64 baseline, 16-byte vectors */
@@ -26,5 +28,15 @@ int c2op__cpu_isa_available(c2op__isa isa);
 
 /* "scalar", "sse2", "avx2", "avx512", "neon"; "unknown" otherwise. */
 const char *c2op__isa_name(c2op__isa isa);
+
+/* 1 when this CPU is an AMD of family 17h (Zen 1 and 2), where the
+ * streaming loops gain from two streams a page apart (cpu/kernels.h:
+ * c2op__stream_pairs); 0 elsewhere. */
+int c2op__cpu_prefers_stream_pairs(void);
+
+/* The size in bytes of the L3 cache the calling thread's CPU shares with
+ * its neighbours, as Linux reports it (sysfs, cpu0's level-3 cache), or 0
+ * when it cannot be read. */
+int64_t c2op__cpu_l3_bytes(void);
 
 #endif

@@ -7,8 +7,19 @@
 #ifndef C2OP_CPU_KERNELS_H
 #define C2OP_CPU_KERNELS_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* How the x86 streaming loops (contig_nt, contig_nt_shared,
+ * contig_big_inplace) walk memory: 1, two streams a page apart, each step
+ * taking the same bytes of two neighbouring pages; 0, one stream of whole
+ * lines. Which is faster depends on the CPU (docs/PERFORMANCE.md, "A
+ * second machine"): on a Zen 1 VM two streams gained 10-14% at 256 MiB,
+ * on a Zen 4 VM they lost 25-40%. The driver sets it once from its
+ * settings (cpu/unary_cpu.c: C2OP_STREAM_PAIRS) before any streaming pass;
+ * test_kernels sets it to run both. Read once per streaming call. */
+extern atomic_int c2op__stream_pairs;
 
 typedef void (*c2op__contig_fn)(const void *x, void *y, int64_t n, size_t elem_size);
 typedef void (*c2op__strided_fn)(const char *x, int64_t x_stride_bytes, char *y,
@@ -21,7 +32,8 @@ typedef struct {
   c2op__contig_fn contig;   /* x and y dense */
   c2op__strided_fn strided; /* any byte strides */
   /* Like contig, for passes far larger than the cache: non-temporal
-   * (streaming) stores, two streams a page apart with prefetching. Same
+   * (streaming) stores, prefetching, one stream or two a page apart
+   * (c2op__stream_pairs). Same
    * contract as contig (x and y disjoint or identical). NULL when the ISA
    * has none. Whole lines of y get non-temporal stores (a y that is 64-byte
    * aligned and a whole number of lines long, however short, is streamed
@@ -38,11 +50,13 @@ typedef struct {
    * rows, 64 MiB, a standalone loop: 17.2-17.6 GB/s against 14.7-16.0 one
    * row at a time). NULL when contig_nt is; no fence either. */
   c2op__pair_fn contig_nt_pair;
-  /* contig_nt's loop (two streams a page apart, prefetching) with regular
-   * stores: for in-place passes far larger than the cache. There every
-   * line of y is read first anyway, so a non-temporal store saves no
-   * traffic, and the regular store came out 2-6% faster at 64 MiB-1 GiB
-   * (docs/PERFORMANCE.md). NULL when contig_nt is. */
+  /* contig_nt's loop with regular stores: for in-place passes far larger
+   * than the cache, where every line of y is read first anyway, so a
+   * non-temporal store saves no traffic; the regular store came out 2-6%
+   * faster at 64 MiB-1 GiB (docs/PERFORMANCE.md). The driver takes it only
+   * with two streams a page apart (Zen 1: 16.4 against 13.8 GB/s for the
+   * plain loop at 256 MiB); with one stream it is the plain loop with
+   * prefetches, and the driver keeps contig. NULL when contig_nt is. */
   c2op__contig_fn contig_big_inplace;
   /* contig_nt for a pass that several threads run at once, each on its own
    * part: its loop always runs forward. contig_nt runs it backward when y

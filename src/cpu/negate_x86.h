@@ -11,8 +11,9 @@
 
 #include "cpu/negate_common.h"
 
-/* The streaming loops run two streams a page apart, prefetching this many
- * bytes ahead of each (measured: docs/PERFORMANCE.md). */
+/* The streaming loops run one stream, or two a page apart
+ * (c2op__stream_pairs), prefetching this many bytes ahead of each
+ * (measured: docs/PERFORMANCE.md). */
 #define C2OP__PAGE ((size_t)4096)
 #define C2OP__PREFETCH 128
 
@@ -152,9 +153,10 @@ C2OP__INLINE void c2op__prefetch_x86(const uint8_t *p, size_t ahead, int down) {
 }
 
 /* The whole lines [i, end) of a streaming pass (end - i a multiple of 64):
- * two streams a page apart, STEP bytes of each at a time through
- * PAIR(kind, x, y, at, nt, down), while two pages remain; then single lines
- * through LINE(kind, x, y, at, nt, down). Forward, or, when may_reverse
+ * when c2op__stream_pairs is 1, two streams a page apart, STEP bytes of
+ * each at a time through PAIR(kind, x, y, at, nt, down), while two pages
+ * remain; then (or throughout, with one stream) single lines through
+ * LINE(kind, x, y, at, nt, down). Forward, or, when may_reverse
  * is 1 (the pass runs on one thread: cpu/kernels.h, contig_nt_shared), from
  * the last line down when c2op__stream_backward says so (`down` 1: the steps then take
  * their vectors highest first and prefetch behind them, the nearer line
@@ -163,8 +165,10 @@ C2OP__INLINE void c2op__prefetch_x86(const uint8_t *p, size_t ahead, int down) {
  * the SSE2, AVX2 and AVX-512 bodies. */
 #define C2OP__STREAM_LINES(STEP, PAIR, LINE, kind, x, y, i, end, nt, may_reverse)                \
   do {                                                                                             \
+    const int c2op_pairs_ = atomic_load_explicit(&c2op__stream_pairs, memory_order_relaxed);       \
     if ((may_reverse) && c2op__stream_backward((x), (y), (STEP))) {                                \
-      const size_t c2op_b_ = (i) + ((end) - (i)) / (2 * C2OP__PAGE) * (2 * C2OP__PAGE);            \
+      const size_t c2op_b_ =                                                                       \
+          c2op_pairs_ ? (i) + ((end) - (i)) / (2 * C2OP__PAGE) * (2 * C2OP__PAGE) : (i);           \
       for (size_t c2op_j_ = (end); c2op_j_ > c2op_b_;) {                                           \
         c2op_j_ -= 64;                                                                             \
         LINE((kind), (x), (y), c2op_j_, (nt), 1);                                                  \
@@ -178,7 +182,7 @@ C2OP__INLINE void c2op__prefetch_x86(const uint8_t *p, size_t ahead, int down) {
       }                                                                                            \
     } else {                                                                                       \
       size_t c2op_i_ = (i);                                                                        \
-      for (; c2op_i_ + 2 * C2OP__PAGE <= (end); c2op_i_ += 2 * C2OP__PAGE)                         \
+      for (; c2op_pairs_ && c2op_i_ + 2 * C2OP__PAGE <= (end); c2op_i_ += 2 * C2OP__PAGE)          \
         for (size_t c2op_o_ = 0; c2op_o_ < C2OP__PAGE; c2op_o_ += (STEP))                          \
           PAIR((kind), (x), (y), c2op_i_ + c2op_o_, (nt), 0);                                      \
       for (; c2op_i_ + 64 <= (end); c2op_i_ += 64)                                                 \

@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/context.h"
 #include "core/error.h"
+#include "cpu/isa.h"
 #include "cpu/pool.h"
 
 /* Below this many bytes (x's), a pass runs on the calling thread. Handing
@@ -28,13 +29,20 @@
  * in place the tensor, per thread) reach this use the streaming kernels: they skip
  * the read-for-ownership of y's lines (2N bytes of traffic instead of 3N)
  * and leave x in cache, but lose badly while the data would have stayed in
- * cache. Measured with bench/sweep.py (docs/PERFORMANCE.md): one thread
- * out of place gains from 4 MiB tensors on (x + y = 8 MiB: 39 against 13
- * GB/s), breaks even around 2 MiB and loses at 1 MiB; in place gains from
- * 8 MiB on and loses 2x at 4 MiB. Not taken from the cache sizes the
- * machine reports (glibc's reading of this one is 64 MiB).
- * C2OP_STREAMING_BYTES overrides (0: always; a huge value: never). */
-#define C2OP_DEFAULT_STREAMING_BYTES ((int64_t)6 << 20)
+ * cache. The default is seven eighths of the L3 cache Linux reports
+ * (sysfs; glibc's own reading was 64 MiB on the first machine below and
+ * 320 MiB on the second, both wrong), or 6 MiB when that cannot be read.
+ * Measured with bench/sweep.py and c2op-bench (docs/PERFORMANCE.md): on a
+ * Zen 1 VM (L3 8 MiB, so 7 MiB; 6 MiB before, the same choice at every
+ * size the benchmark runs, padded rows included) one thread out of place
+ * gains from 4 MiB tensors on (x + y = 8 MiB: 39 against 13 GB/s), breaks
+ * even around 2 MiB and loses at 1 MiB; in place gains from 8 MiB on and
+ * loses 2x at 4 MiB. On a Zen 4 VM (L3 32 MiB, so 28 MiB) out of place
+ * with one stream, two threads lose 2x streaming 12 MiB tensors (52
+ * against 103-106 GB/s; one thread is even) and gain from 32 MiB; in place
+ * never streams there (would_stream). C2OP_STREAMING_BYTES overrides (0:
+ * always; a huge value: never). */
+#define C2OP_FALLBACK_STREAMING_BYTES ((int64_t)6 << 20)
 
 /* Rows shorter than this many bytes keep regular stores even in a streaming
  * pass: a non-temporal store of a partial line is slow. */
@@ -61,12 +69,20 @@
 
 static int64_t parallel_min_bytes;
 static int64_t streaming_bytes;
-static atomic_int settings_ready; /* set once both are read */
+static int stream_pairs; /* c2op__stream_pairs, as the driver reads it */
+static atomic_int settings_ready; /* set once all are read */
 static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
 
 static void read_settings(void) {
   parallel_min_bytes = c2op__env_bytes("C2OP_PARALLEL_MIN_BYTES", C2OP_DEFAULT_PARALLEL_MIN_BYTES);
-  streaming_bytes = c2op__env_bytes("C2OP_STREAMING_BYTES", C2OP_DEFAULT_STREAMING_BYTES);
+  const int64_t l3 = c2op__cpu_l3_bytes();
+  streaming_bytes = c2op__env_bytes("C2OP_STREAMING_BYTES",
+                                    l3 > 0 ? l3 / 8 * 7 : C2OP_FALLBACK_STREAMING_BYTES);
+  /* C2OP_STREAM_PAIRS: 0 one stream, any other count two; by default
+   * two on the CPUs measured to gain from them (cpu/kernels.h). */
+  stream_pairs =
+      c2op__env_bytes("C2OP_STREAM_PAIRS", c2op__cpu_prefers_stream_pairs()) != 0 ? 1 : 0;
+  atomic_store_explicit(&c2op__stream_pairs, stream_pairs, memory_order_relaxed);
   atomic_store_explicit(&settings_ready, 1, memory_order_release);
 }
 
@@ -108,6 +124,10 @@ static inline int lane_aligned(const char *x, const char *y, size_t elem_size) {
  * stores against 22-24 streaming (docs/PERFORMANCE.md). */
 static inline int would_stream(const c2op__unary_kernel *k, int inplace, int64_t bytes,
                                int32_t threads, int64_t row_bytes) {
+  /* In place the streaming loop keeps regular stores; with one stream it
+   * is the plain loop with prefetches, which lost to the plain loop on the
+   * Zen 4 VM at every size (256 MiB: 29 against 41 GB/s). */
+  if (inplace && !stream_pairs) return 0;
   const int64_t touched = inplace ? bytes / threads : 2 * bytes;
   return k->contig_nt && touched >= streaming_bytes && row_bytes >= C2OP_STREAMING_MIN_ROW_BYTES;
 }
@@ -211,13 +231,22 @@ typedef struct {
   int64_t bytes; /* 0: none */
 } lines_t;
 
-/* Streams `bytes` (whole lines, > 0) from x to y, two runs at a time: two
- * streams keep more of the memory's banks busy than one (rows of 4000
- * bytes, 64 MiB, one thread, a standalone loop: 17.2-17.6 GB/s in pairs
- * against 14.7-16.0 one row at a time). What is left of the longer run
- * waits for the next. */
+/* Streams `bytes` (whole lines, > 0) from x to y, two runs at a time when
+ * the streaming loops run two streams (c2op__stream_pairs): on the Zen 1
+ * VM two streams kept more of the memory's banks busy than one (rows of
+ * 4000 bytes, 64 MiB, one thread, a standalone loop: 17.2-17.6 GB/s in
+ * pairs against 14.7-16.0 one row at a time). What is left of the longer
+ * run waits for the next. With one stream, each run goes alone, always
+ * forward: x's and y's offsets in the page drift from row to row (rows of
+ * 4000 bytes from a pitch of 4096), so a backward choice per row would
+ * flip direction every few rows (Zen 4 VM, padded rows, 16-256 MiB, one
+ * thread: forward 1.16-1.51x over the per-row choice, medians of 3). */
 static void stream_lines(const pass_t *pass, lines_t *held, const char *x, char *y, int64_t bytes) {
   const size_t e = pass->plan->elem_size;
+  if (!stream_pairs) {
+    pass->kernel->contig_nt_shared(x, y, bytes / (int64_t)e, e);
+    return;
+  }
   if (!held->bytes) {
     *held = (lines_t){x, y, bytes};
     return;
