@@ -10,8 +10,9 @@
  * The streaming loops run twice, with two streams a page apart and with
  * one (c2op__stream_pairs), whatever this CPU's default. Guard bytes
  * around y must stay untouched and x must not change out of place. The
- * two facts the driver reads about the CPU (its L3 size, whether it is an
- * AMD family 17h) are checked against /sys and /proc read here.
+ * two facts the driver reads about the CPU: its L3 size, against sysfs
+ * read here and a table of texts, and whether it is an AMD family 17h,
+ * against a table of cpuid values.
  *
  * Linked against the static library (the kernels are internal). Also a
  * helper for ctest: `test_kernels --has-isa NAME` exits 0 when this machine
@@ -631,25 +632,75 @@ static void l3_size_is_the_one_linux_reports(void) {
   CHECK(l3 == (int64_t)want);
 }
 
-/* c2op__cpu_prefers_stream_pairs against /proc/cpuinfo: 1 exactly on an
- * AuthenticAMD of family 23 (17h). */
+/* The decision from cpuid values of known CPUs (leaf 0's vendor in ebx,
+ * ecx, edx; leaf 1's eax): two streams on AMD family 17h only. Fed
+ * values, not this CPU's: valgrind, for one, reports a made-up Intel CPU
+ * to the program while /proc/cpuinfo describes the host. */
 static void stream_pairs_default_follows_the_cpu_family(void) {
-  FILE *f = fopen("/proc/cpuinfo", "r");
-  if (!f) {
-    printf("     /proc/cpuinfo unreadable: not checked\n");
-    return;
+  const uint32_t amd[3] = {0x68747541u, 0x444d4163u, 0x69746e65u};   /* AuthenticAMD */
+  const uint32_t intel[3] = {0x756e6547u, 0x6c65746eu, 0x49656e69u}; /* GenuineIntel */
+  const uint32_t hygon[3] = {0x6f677948u, 0x656e6975u, 0x6e65476eu}; /* HygonGenuine */
+  const struct {
+    const uint32_t *vendor;
+    uint32_t eax1;
+    int want;
+    const char *what;
+  } cases[] = {
+      {amd, 0x00800F11u, 1, "Zen 1 (family 17h model 01h)"},
+      {amd, 0x00800F82u, 1, "Zen+ (17h, 08h)"},
+      {amd, 0x00830F10u, 1, "Zen 2 (17h, 31h)"},
+      {amd, 0x00A00F11u, 0, "Zen 3 (19h)"},
+      {amd, 0x00A10F11u, 0, "Zen 4 (19h model 11h, the second development VM)"},
+      {amd, 0x00B40F40u, 0, "Zen 5 (1Ah)"},
+      {amd, 0x00600F12u, 0, "Bulldozer (15h)"},
+      {amd, 0x00000F00u, 0, "family 0Fh, no extended family"},
+      {amd, 0x00000700u, 0, "base family 7, extended bits ignored below 0Fh"},
+      {amd, 0x00800700u, 0, "base family 7 with extended bits 08h"},
+      {intel, 0x00800F11u, 0, "the same eax, another vendor"},
+      {intel, 0x000906EAu, 0, "Intel Coffee Lake"},
+      {hygon, 0x00900F01u, 0, "Hygon Dhyana (18h)"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const int got = c2op__cpuid_prefers_stream_pairs(cases[i].vendor[0], cases[i].vendor[1],
+                                                     cases[i].vendor[2], cases[i].eax1);
+    if (got != cases[i].want)
+      TEST_FAIL_("%s (eax 0x%08x): %d, want %d", cases[i].what, (unsigned)cases[i].eax1, got,
+                 cases[i].want);
   }
-  char line[256], vendor[64] = "";
-  int family = -1;
-  while (fgets(line, sizeof line, f) && (family < 0 || !vendor[0])) {
-    if (sscanf(line, "vendor_id : %63s", vendor) == 1) continue;
-    if (sscanf(line, "cpu family : %d", &family) == 1) continue;
+  printf("     this CPU: two streams by default %d\n", c2op__cpu_prefers_stream_pairs());
+}
+
+/* The text of a sysfs cache size: a count with K, M or G, or none. */
+static void cache_size_text_parses_like_sysfs(void) {
+  static const struct {
+    const char *text;
+    int64_t want;
+  } cases[] = {
+      {"32768K\n", (int64_t)32 << 20},
+      {"8192K", (int64_t)8 << 20},
+      {"512K\n", (int64_t)512 << 10},
+      {"32M\n", (int64_t)32 << 20},
+      {"1G\n", (int64_t)1 << 30},
+      {"1048576\n", (int64_t)1 << 20},
+      {"1048576", (int64_t)1 << 20},
+      {"1099511627776", (int64_t)1 << 40},
+      {"1099511627777", 0},
+      {"1025G", 0},
+      {"0K", 0},
+      {"-5K", 0},
+      {"K", 0},
+      {"", 0},
+      {"32768KiB", (int64_t)32 << 20},
+      {"32 K", 0},
+      {"abc", 0},
+      {"12T", 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const int64_t got = c2op__parse_cache_size(cases[i].text);
+    if (got != cases[i].want)
+      TEST_FAIL_("\"%s\" read as %lld, want %lld", cases[i].text, (long long)got,
+                 (long long)cases[i].want);
   }
-  fclose(f);
-  const int want = strcmp(vendor, "AuthenticAMD") == 0 && family == 23;
-  printf("     vendor %s, family %d: two streams by default %d\n", vendor[0] ? vendor : "?", family,
-         c2op__cpu_prefers_stream_pairs());
-  CHECK_EQ_INT(c2op__cpu_prefers_stream_pairs(), want);
 }
 
 /* Runs a test of the streaming loops with c2op__stream_pairs set. */
@@ -675,6 +726,7 @@ int main(int argc, char **argv) {
   RUN(dispatch_names_each_kernel_or_null);
   RUN(l3_size_is_the_one_linux_reports);
   RUN(stream_pairs_default_follows_the_cpu_family);
+  RUN(cache_size_text_parses_like_sysfs);
   for (int pairs = 1; pairs >= 0; pairs--) {
     RUN_PAIRS(every_isa_kernel_matches_scalar_around_tiles, pairs);
     RUN_PAIRS(vector_kernels_take_starts_off_the_lane, pairs);

@@ -81,24 +81,43 @@ const char *c2op_cpu_isa_name(void) {
   return c2op__isa_name(c2op__cpu_isa());
 }
 
+int c2op__cpuid_prefers_stream_pairs(uint32_t ebx0, uint32_t ecx0, uint32_t edx0,
+                                     uint32_t eax1) {
+  /* "AuthenticAMD" in ebx, edx, ecx */
+  if (ebx0 != 0x68747541u || edx0 != 0x69746e65u || ecx0 != 0x444d4163u) return 0;
+  uint32_t family = (eax1 >> 8) & 0xfu;
+  if (family == 0xfu) family += (eax1 >> 20) & 0xffu;
+  return family == 0x17u;
+}
+
 int c2op__cpu_prefers_stream_pairs(void) {
 #if defined(__x86_64__) || defined(__i386__)
-  unsigned a, b, c, d;
-  if (!__get_cpuid(0, &a, &b, &c, &d)) return 0;
-  /* "AuthenticAMD" in ebx, edx, ecx */
-  if (b != 0x68747541u || d != 0x69746e65u || c != 0x444d4163u) return 0;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-  unsigned family = (a >> 8) & 0xfu;
-  if (family == 0xfu) family += (a >> 20) & 0xffu;
-  return family == 0x17u;
+  unsigned a0, b0, c0, d0, a1, b1, c1, d1;
+  if (!__get_cpuid(0, &a0, &b0, &c0, &d0) || !__get_cpuid(1, &a1, &b1, &c1, &d1)) return 0;
+  return c2op__cpuid_prefers_stream_pairs(b0, c0, d0, a1);
 #else
   return 0;
 #endif
 }
 
-/* Reads a sysfs file's first line into buf; 0 on failure. */
+int64_t c2op__parse_cache_size(const char *text) {
+  char *end;
+  const long long v = strtoll(text, &end, 10);
+  if (end == text || v <= 0 || v > (1ll << 40)) return 0;
+  switch (*end) {
+  case 'K': return (int64_t)v << 10;
+  case 'M': return (int64_t)v << 20;
+  case 'G': return v <= (1ll << 10) ? (int64_t)v << 30 : 0;
+  case '\n':
+  case '\0': return (int64_t)v;
+  default: return 0;
+  }
+}
+
+/* Reads a sysfs file's first line into buf; 0 on failure. Opened
+ * close-on-exec, so another thread's fork and exec never inherits it. */
 static int read_line(const char *path, char *buf, size_t size) {
-  FILE *f = fopen(path, "r");
+  FILE *f = fopen(path, "re");
   if (!f) return 0;
   const int ok = fgets(buf, (int)size, f) != NULL;
   fclose(f);
@@ -112,17 +131,7 @@ int64_t c2op__cpu_l3_bytes(void) {
     if (!read_line(path, line, sizeof line)) return 0; /* no more caches */
     if (strtol(line, NULL, 10) != 3) continue;
     snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
-    if (!read_line(path, line, sizeof line)) return 0;
-    char *end;
-    const long long v = strtoll(line, &end, 10);
-    if (v <= 0 || v > (1ll << 40)) return 0;
-    switch (*end) {
-    case 'K': return (int64_t)v << 10;
-    case 'M': return (int64_t)v << 20;
-    case 'G': return v <= (1ll << 10) ? (int64_t)v << 30 : 0;
-    case '\n': case '\0': return (int64_t)v;
-    default: return 0;
-    }
+    return read_line(path, line, sizeof line) ? c2op__parse_cache_size(line) : 0;
   }
   return 0;
 }

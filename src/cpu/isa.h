@@ -31,12 +31,20 @@ const char *c2op__isa_name(c2op__isa isa);
 
 /* 1 when this CPU is an AMD of family 17h (Zen 1 and 2), where the
  * streaming loops gain from two streams a page apart (cpu/kernels.h:
- * c2op__stream_pairs); 0 elsewhere. */
+ * c2op__stream_pairs; measured on Zen 1 only); 0 elsewhere (measured on
+ * Zen 4 only). c2op__cpuid_prefers_stream_pairs decides from cpuid leaf
+ * 0's ebx, ecx, edx (the vendor) and leaf 1's eax (the family), so tests
+ * can feed it other CPUs' values. */
 int c2op__cpu_prefers_stream_pairs(void);
+int c2op__cpuid_prefers_stream_pairs(uint32_t ebx0, uint32_t ecx0, uint32_t edx0, uint32_t eax1);
 
-/* The size in bytes of the L3 cache the calling thread's CPU shares with
- * its neighbours, as Linux reports it (sysfs, cpu0's level-3 cache), or 0
- * when it cannot be read. */
+/* The size in bytes of cpu0's level-3 cache as Linux reports it in sysfs
+ * (/sys/devices/system/cpu/cpu0/cache/index<N>/size), or 0 when there is
+ * none or it cannot be read (no sysfs, a sandbox). cpu0's: on a part whose
+ * cores see L3 caches of different sizes, another core's may differ.
+ * c2op__parse_cache_size reads one such file's text ("32768K\n"; a K, M
+ * or G suffix or none), 0 for anything else or above 1 TiB. */
 int64_t c2op__cpu_l3_bytes(void);
+int64_t c2op__parse_cache_size(const char *text);
 
 #endif

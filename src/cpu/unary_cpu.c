@@ -69,7 +69,6 @@
 
 static int64_t parallel_min_bytes;
 static int64_t streaming_bytes;
-static int stream_pairs; /* c2op__stream_pairs, as the driver reads it */
 static atomic_int settings_ready; /* set once all are read */
 static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
 
@@ -78,11 +77,13 @@ static void read_settings(void) {
   const int64_t l3 = c2op__cpu_l3_bytes();
   streaming_bytes = c2op__env_bytes("C2OP_STREAMING_BYTES",
                                     l3 > 0 ? l3 / 8 * 7 : C2OP_FALLBACK_STREAMING_BYTES);
-  /* C2OP_STREAM_PAIRS: 0 one stream, any other count two; by default
-   * two on the CPUs measured to gain from them (cpu/kernels.h). */
-  stream_pairs =
+  /* C2OP_STREAM_PAIRS: 0 one stream, any other count two (a value that
+   * is not a count keeps the default); by default two on the CPUs
+   * measured to gain from them (cpu/kernels.h). The kernels and the
+   * driver both read c2op__stream_pairs, so they never disagree. */
+  const int pairs =
       c2op__env_bytes("C2OP_STREAM_PAIRS", c2op__cpu_prefers_stream_pairs()) != 0 ? 1 : 0;
-  atomic_store_explicit(&c2op__stream_pairs, stream_pairs, memory_order_relaxed);
+  atomic_store_explicit(&c2op__stream_pairs, pairs, memory_order_relaxed);
   atomic_store_explicit(&settings_ready, 1, memory_order_release);
 }
 
@@ -97,6 +98,11 @@ typedef struct {
   int rows;               /* streaming rows of whole lines: see run_streamed */
   int gather;             /* and y dense: lines across rows gathered */
 } pass_t;
+
+/* Whether the streaming loops run two streams (cpu/kernels.h). */
+static inline int stream_pairs(void) {
+  return atomic_load_explicit(&c2op__stream_pairs, memory_order_relaxed);
+}
 
 static inline void ensure_settings(void) {
   if (!atomic_load_explicit(&settings_ready, memory_order_acquire))
@@ -124,10 +130,13 @@ static inline int lane_aligned(const char *x, const char *y, size_t elem_size) {
  * stores against 22-24 streaming (docs/PERFORMANCE.md). */
 static inline int would_stream(const c2op__unary_kernel *k, int inplace, int64_t bytes,
                                int32_t threads, int64_t row_bytes) {
-  /* In place the streaming loop keeps regular stores; with one stream it
-   * is the plain loop with prefetches, which lost to the plain loop on the
-   * Zen 4 VM at every size (256 MiB: 29 against 41 GB/s). */
-  if (inplace && !stream_pairs) return 0;
+  /* In place the streaming loop keeps regular stores. With two streams a
+   * page apart that gained on the Zen 1 VM (256 MiB: 16.4 against 13.8
+   * GB/s for the plain loop); with one stream it is the plain loop plus
+   * prefetches, which measured the same as the plain loop on the Zen 4 VM
+   * (64 and 256 MiB: 38.5 and 43.3 against 38.5 and 43.5 GB/s), so in
+   * place keeps the plain kernel there. */
+  if (inplace && !stream_pairs()) return 0;
   const int64_t touched = inplace ? bytes / threads : 2 * bytes;
   return k->contig_nt && touched >= streaming_bytes && row_bytes >= C2OP_STREAMING_MIN_ROW_BYTES;
 }
@@ -243,7 +252,7 @@ typedef struct {
  * thread: forward 1.16-1.51x over the per-row choice, medians of 3). */
 static void stream_lines(const pass_t *pass, lines_t *held, const char *x, char *y, int64_t bytes) {
   const size_t e = pass->plan->elem_size;
-  if (!stream_pairs) {
+  if (!stream_pairs()) {
     pass->kernel->contig_nt_shared(x, y, bytes / (int64_t)e, e);
     return;
   }
