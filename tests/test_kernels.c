@@ -703,6 +703,39 @@ static void cache_size_text_parses_like_sysfs(void) {
   }
 }
 
+/* One cpuid cache subleaf decoded: the register values of the Zen 4
+ * development VM's leaf 8000001Dh (L1d, L2, L3, the end of the list), the
+ * leaf 4 L3 that valgrind reports, and the fields at their limits. This
+ * CPU's own L3 by cpuid is printed beside sysfs's, not compared: under a
+ * hypervisor or valgrind cpuid says what they choose. */
+static void cpuid_cache_entries_decode(void) {
+  static const struct {
+    uint32_t eax, ebx, ecx;
+    int64_t want;
+    const char *what;
+  } cases[] = {
+      {0x00000121u, 0x01c0003fu, 0x0000003fu, (int64_t)32 << 10, "Zen 4 L1d: 8 ways x 64 B x 64 sets"},
+      {0x00000143u, 0x01c0003fu, 0x000007ffu, (int64_t)1 << 20, "Zen 4 L2: 8 x 64 x 2048"},
+      {0x00004163u, 0x03c0003fu, 0x00007fffu, (int64_t)32 << 20, "Zen 4 L3: 16 x 64 x 32768"},
+      {0x00000000u, 0x00000000u, 0x00000000u, 0, "the null entry ending the list"},
+      {0x1c03c163u, 0x03c0003fu, 0x00001fffu, (int64_t)8 << 20, "valgrind's Intel L3: 16 x 64 x 8192"},
+      {0x00000163u, 0x03c0103fu, 0x00001fffu, (int64_t)16 << 20, "two partitions"},
+      {0x00000163u, 0x03c0003fu, 0x3fffffffu, (int64_t)1 << 40, "16 x 64 x 2^30 sets: 1 TiB exactly"},
+      {0x00000163u, 0x03c0003fu, 0x40000000u, 0, "one set more: above 1 TiB"},
+      {0x00000163u, 0xffffffffu, 0xffffffffu, 0, "every field at its largest (2^64 bytes)"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const int64_t got = c2op__cpuid_cache_bytes(cases[i].eax, cases[i].ebx, cases[i].ecx);
+    if (got != cases[i].want)
+      TEST_FAIL_("%s: %lld bytes, want %lld", cases[i].what, (long long)got,
+                 (long long)cases[i].want);
+  }
+  const int64_t by_cpuid = c2op__cpu_l3_bytes_cpuid();
+  printf("     L3 by cpuid on this CPU: %lld bytes (sysfs: %lld)\n", (long long)by_cpuid,
+         (long long)c2op__cpu_l3_bytes());
+  CHECK(by_cpuid >= 0);
+}
+
 /* Runs a test of the streaming loops with c2op__stream_pairs set. */
 #define RUN_PAIRS(fn, pairs)                                                                       \
   do {                                                                                             \
@@ -727,6 +760,7 @@ int main(int argc, char **argv) {
   RUN(l3_size_is_the_one_linux_reports);
   RUN(stream_pairs_default_follows_the_cpu_family);
   RUN(cache_size_text_parses_like_sysfs);
+  RUN(cpuid_cache_entries_decode);
   for (int pairs = 1; pairs >= 0; pairs--) {
     RUN_PAIRS(every_isa_kernel_matches_scalar_around_tiles, pairs);
     RUN_PAIRS(vector_kernels_take_starts_off_the_lane, pairs);

@@ -114,6 +114,44 @@ int64_t c2op__parse_cache_size(const char *text) {
   }
 }
 
+int64_t c2op__cpuid_cache_bytes(uint32_t eax, uint32_t ebx, uint32_t ecx) {
+  if ((eax & 0x1fu) == 0) return 0; /* no cache: the list ends */
+  const uint64_t ways = ((ebx >> 22) & 0x3ffu) + 1, parts = ((ebx >> 12) & 0x3ffu) + 1;
+  const uint64_t line = (ebx & 0xfffu) + 1, sets = (uint64_t)ecx + 1;
+  /* up to 2^32 bytes a set times 2^32 sets: past 1 TiB (a nonsense
+   * reading) it is 0, as for sysfs */
+  const uint64_t per_set = ways * parts * line;
+  return sets > ((uint64_t)1 << 40) / per_set ? 0 : (int64_t)(per_set * sets);
+}
+
+int64_t c2op__cpu_l3_bytes_cpuid(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned a, b, c, d;
+  if (!__get_cpuid(0, &a, &b, &c, &d)) return 0;
+  const unsigned max_basic = a;
+  unsigned leaf;
+  if (b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u) { /* AuthenticAMD */
+    /* leaf 8000001Dh, when the CPU has it (TopologyExtensions) */
+    if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x8000001du) return 0;
+    if (!__get_cpuid(0x80000001u, &a, &b, &c, &d) || !(c & (1u << 22))) return 0;
+    leaf = 0x8000001du;
+  } else if (b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu) { /* GenuineIntel */
+    if (max_basic < 4) return 0;
+    leaf = 4;
+  } else {
+    return 0;
+  }
+  for (unsigned sub = 0; sub < 16; sub++) {
+    __cpuid_count(leaf, sub, a, b, c, d);
+    if ((a & 0x1fu) == 0) return 0;
+    if (((a >> 5) & 7u) == 3) return c2op__cpuid_cache_bytes(a, b, c);
+  }
+  return 0;
+#else
+  return 0;
+#endif
+}
+
 /* Reads a sysfs file's first line into buf; 0 on failure. Opened
  * close-on-exec, so another thread's fork and exec never inherits it. */
 static int read_line(const char *path, char *buf, size_t size) {

@@ -47,4 +47,13 @@ int c2op__cpuid_prefers_stream_pairs(uint32_t ebx0, uint32_t ecx0, uint32_t edx0
 int64_t c2op__cpu_l3_bytes(void);
 int64_t c2op__parse_cache_size(const char *text);
 
+/* The L3 size cpuid describes (AMD leaf 8000001Dh, Intel leaf 4), or 0:
+ * the driver's second source, where sysfs cannot be read. Under a
+ * hypervisor or valgrind it is whatever they report.
+ * c2op__cpuid_cache_bytes decodes one subleaf (eax, ebx, ecx): ways x
+ * partitions x line size x sets, 0 for the null entry that ends the list
+ * and for anything above 1 TiB. */
+int64_t c2op__cpu_l3_bytes_cpuid(void);
+int64_t c2op__cpuid_cache_bytes(uint32_t eax, uint32_t ebx, uint32_t ecx);
+
 #endif

@@ -31,7 +31,8 @@
  * and leave x in cache, but lose badly while the data would have stayed in
  * cache. The default is seven eighths of the L3 cache Linux reports
  * (sysfs; glibc's own reading was 64 MiB on the first machine below and
- * 320 MiB on the second, both wrong), or 6 MiB when that cannot be read.
+ * 320 MiB on the second, both wrong), else of the one cpuid describes,
+ * else 6 MiB.
  * Measured with bench/sweep.py and c2op-bench (docs/PERFORMANCE.md): on a
  * Zen 1 VM (L3 8 MiB, so 7 MiB; 6 MiB before, the same choice at every
  * size the benchmark runs, padded rows included) one thread out of place
@@ -74,7 +75,8 @@ static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
 
 static void read_settings(void) {
   parallel_min_bytes = c2op__env_bytes("C2OP_PARALLEL_MIN_BYTES", C2OP_DEFAULT_PARALLEL_MIN_BYTES);
-  const int64_t l3 = c2op__cpu_l3_bytes();
+  int64_t l3 = c2op__cpu_l3_bytes();
+  if (l3 <= 0) l3 = c2op__cpu_l3_bytes_cpuid(); /* no sysfs (a sandbox, say) */
   streaming_bytes = c2op__env_bytes("C2OP_STREAMING_BYTES",
                                     l3 > 0 ? l3 / 8 * 7 : C2OP_FALLBACK_STREAMING_BYTES);
   /* C2OP_STREAM_PAIRS: 0 one stream, any other count two (a value that
