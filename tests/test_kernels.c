@@ -607,7 +607,7 @@ static void dispatch_names_each_kernel_or_null(void) {
         c2op__cpu_negate_kernels(c2op__cpu_isa())->neg[0]);
 }
 
-/* c2op__cpu_l3_bytes against cpu0's cache entries read here with sscanf:
+/* c2op__cpu_l3_bytes_sysfs against cpu0's cache entries read here with sscanf:
  * the first entry of level 3, its size in KiB (as Linux writes it). */
 static void l3_size_is_the_one_linux_reports(void) {
   long long want = 0;
@@ -627,7 +627,7 @@ static void l3_size_is_the_one_linux_reports(void) {
     if (f) fclose(f);
     break;
   }
-  const int64_t l3 = c2op__cpu_l3_bytes();
+  const int64_t l3 = c2op__cpu_l3_bytes_sysfs();
   printf("     L3: %" PRId64 " bytes (sysfs read here: %lld)\n", l3, want);
   CHECK(l3 == (int64_t)want);
 }
@@ -732,7 +732,7 @@ static void cpuid_cache_entries_decode(void) {
   }
   const int64_t by_cpuid = c2op__cpu_l3_bytes_cpuid();
   printf("     L3 by cpuid on this CPU: %lld bytes (sysfs: %lld)\n", (long long)by_cpuid,
-         (long long)c2op__cpu_l3_bytes());
+         (long long)c2op__cpu_l3_bytes_sysfs());
   CHECK(by_cpuid >= 0);
 }
 

@@ -81,10 +81,16 @@ const char *c2op_cpu_isa_name(void) {
   return c2op__isa_name(c2op__cpu_isa());
 }
 
+/* cpuid leaf 0's vendor string, in ebx, edx, ecx. */
+static int vendor_is(uint32_t ebx0, uint32_t ecx0, uint32_t edx0, const char name[13]) {
+  uint32_t w[3];
+  memcpy(w, name, 12);
+  return ebx0 == w[0] && edx0 == w[1] && ecx0 == w[2];
+}
+
 int c2op__cpuid_prefers_stream_pairs(uint32_t ebx0, uint32_t ecx0, uint32_t edx0,
                                      uint32_t eax1) {
-  /* "AuthenticAMD" in ebx, edx, ecx */
-  if (ebx0 != 0x68747541u || edx0 != 0x69746e65u || ecx0 != 0x444d4163u) return 0;
+  if (!vendor_is(ebx0, ecx0, edx0, "AuthenticAMD")) return 0;
   uint32_t family = (eax1 >> 8) & 0xfu;
   if (family == 0xfu) family += (eax1 >> 20) & 0xffu;
   return family == 0x17u;
@@ -124,18 +130,18 @@ int64_t c2op__cpuid_cache_bytes(uint32_t eax, uint32_t ebx, uint32_t ecx) {
   return sets > ((uint64_t)1 << 40) / per_set ? 0 : (int64_t)(per_set * sets);
 }
 
-int64_t c2op__cpu_l3_bytes_cpuid(void) {
+static int64_t l3_bytes_cpuid(void) {
 #if defined(__x86_64__) || defined(__i386__)
   unsigned a, b, c, d;
   if (!__get_cpuid(0, &a, &b, &c, &d)) return 0;
   const unsigned max_basic = a;
   unsigned leaf;
-  if (b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u) { /* AuthenticAMD */
+  if (vendor_is(b, c, d, "AuthenticAMD")) {
     /* leaf 8000001Dh, when the CPU has it (TopologyExtensions) */
     if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x8000001du) return 0;
     if (!__get_cpuid(0x80000001u, &a, &b, &c, &d) || !(c & (1u << 22))) return 0;
     leaf = 0x8000001du;
-  } else if (b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu) { /* GenuineIntel */
+  } else if (vendor_is(b, c, d, "GenuineIntel")) {
     if (max_basic < 4) return 0;
     leaf = 4;
   } else {
@@ -162,7 +168,7 @@ static int read_line(const char *path, char *buf, size_t size) {
   return ok;
 }
 
-int64_t c2op__cpu_l3_bytes(void) {
+int64_t c2op__cpu_l3_bytes_sysfs(void) {
   char path[96], line[64];
   for (int i = 0; i < 16; i++) {
     snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
@@ -173,3 +179,10 @@ int64_t c2op__cpu_l3_bytes(void) {
   }
   return 0;
 }
+
+int64_t c2op__cpu_l3_bytes(void) {
+  const int64_t l3 = c2op__cpu_l3_bytes_sysfs();
+  return l3 > 0 ? l3 : l3_bytes_cpuid(); /* no sysfs: a sandbox, say */
+}
+
+int64_t c2op__cpu_l3_bytes_cpuid(void) { return l3_bytes_cpuid(); }

@@ -38,18 +38,23 @@ const char *c2op__isa_name(c2op__isa isa);
 int c2op__cpu_prefers_stream_pairs(void);
 int c2op__cpuid_prefers_stream_pairs(uint32_t ebx0, uint32_t ecx0, uint32_t edx0, uint32_t eax1);
 
-/* The size in bytes of cpu0's level-3 cache as Linux reports it in sysfs
- * (/sys/devices/system/cpu/cpu0/cache/index<N>/size), or 0 when there is
- * none or it cannot be read (no sysfs, a sandbox). cpu0's: on a part whose
- * cores see L3 caches of different sizes, another core's may differ.
+/* The size in bytes of this machine's L3 cache: cpu0's level-3 cache as
+ * Linux reports it in sysfs, else (no sysfs: a sandbox, say) the one
+ * cpuid describes, else 0. cpu0's: on a part whose cores see L3 caches of
+ * different sizes, another core's may differ. The two sources alone:
+ * c2op__cpu_l3_bytes_sysfs (/sys/devices/system/cpu/cpu0/cache/
+ * index<N>/size; 0 when there is none or it cannot be read) and
+ * c2op__cpu_l3_bytes_cpuid below.
  * c2op__parse_cache_size reads one such file's text ("32768K\n"; a K, M
  * or G suffix or none), 0 for anything else or above 1 TiB. */
 int64_t c2op__cpu_l3_bytes(void);
+int64_t c2op__cpu_l3_bytes_sysfs(void);
 int64_t c2op__parse_cache_size(const char *text);
 
 /* The L3 size cpuid describes (AMD leaf 8000001Dh, Intel leaf 4), or 0:
  * the driver's second source, where sysfs cannot be read. Under a
- * hypervisor or valgrind it is whatever they report.
+ * hypervisor or valgrind it is whatever they report. (Used by
+ * c2op__cpu_l3_bytes where sysfs is hidden.)
  * c2op__cpuid_cache_bytes decodes one subleaf (eax, ebx, ecx): ways x
  * partitions x line size x sets, 0 for the null entry that ends the list
  * and for anything above 1 TiB. */

@@ -61,7 +61,7 @@ typedef struct {
   /* contig_nt for a pass that several threads run at once, each on its own
    * part: its loop always runs forward. contig_nt runs it backward when y
    * sits just past x modulo the page (4K aliasing, cpu/negate_x86.h); on
-   * one thread that made 4 MiB 1.36x faster here (y 64 bytes past x,
+   * one thread that made 4 MiB 1.36x faster on the Zen 1 VM (y 64 bytes past x,
    * through the API), but with two threads streaming at once the forward
    * loop paid no such penalty and the backward one ran at 0.6x
    * (docs/PERFORMANCE.md). The driver knows only its own threads: a call

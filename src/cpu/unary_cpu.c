@@ -75,17 +75,20 @@ static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
 
 static void read_settings(void) {
   parallel_min_bytes = c2op__env_bytes("C2OP_PARALLEL_MIN_BYTES", C2OP_DEFAULT_PARALLEL_MIN_BYTES);
-  int64_t l3 = c2op__cpu_l3_bytes();
-  if (l3 <= 0) l3 = c2op__cpu_l3_bytes_cpuid(); /* no sysfs (a sandbox, say) */
-  streaming_bytes = c2op__env_bytes("C2OP_STREAMING_BYTES",
-                                    l3 > 0 ? l3 / 8 * 7 : C2OP_FALLBACK_STREAMING_BYTES);
+  /* The CPU is asked only for defaults the environment does not set (-1:
+   * unset or not a count), so a process that sets both reads no file. */
+  streaming_bytes = c2op__env_bytes("C2OP_STREAMING_BYTES", -1);
+  if (streaming_bytes < 0) {
+    const int64_t l3 = c2op__cpu_l3_bytes();
+    streaming_bytes = l3 > 0 ? l3 / 8 * 7 : C2OP_FALLBACK_STREAMING_BYTES;
+  }
   /* C2OP_STREAM_PAIRS: 0 one stream, any other count two (a value that
    * is not a count keeps the default); by default two on the CPUs
    * measured to gain from them (cpu/kernels.h). The kernels and the
    * driver both read c2op__stream_pairs, so they never disagree. */
-  const int pairs =
-      c2op__env_bytes("C2OP_STREAM_PAIRS", c2op__cpu_prefers_stream_pairs()) != 0 ? 1 : 0;
-  atomic_store_explicit(&c2op__stream_pairs, pairs, memory_order_relaxed);
+  int64_t pairs = c2op__env_bytes("C2OP_STREAM_PAIRS", -1);
+  if (pairs < 0) pairs = c2op__cpu_prefers_stream_pairs();
+  atomic_store_explicit(&c2op__stream_pairs, pairs != 0, memory_order_relaxed);
   atomic_store_explicit(&settings_ready, 1, memory_order_release);
 }
 
