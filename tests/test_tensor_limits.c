@@ -5,8 +5,10 @@
  * an output block too large to prove free of self-overlap, devices and
  * dtypes named in messages (CUDAHost, ROCMHost, CUDAManaged, two devices
  * of another kind, a 2-lane bool), a shape message longer than its buffer,
- * too many dims, a one-element output overlapping its input by part of an
- * element, and the planner's dim merge on strides near int64's limit
+ * too many dims, the direct path's own checks for small tensors (a
+ * byte_offset past int64, counts that overflow to 0 or 2), a one-element
+ * output overlapping its input by part of an element, and the planner's
+ * dim merge on strides near int64's limit
  * (internal: this test links the static library).
  *
  * The refused tensors point at addresses that are never dereferenced (the
@@ -94,6 +96,45 @@ static void address_arithmetic_that_overflows_is_refused(void) {
   g.byte_offset = (uint64_t)INT64_MAX + 1u;
   check_refused("padded rows, byte_offset past int64", &g, C2OP_ERR_OVERFLOW,
                 "x: byte_offset 9223372036854775808 does not fit in int64");
+}
+
+/* Small compact tensors take the direct path (c2op__fast_direct), whose
+ * checks are cheaper than the general ones but must refuse the same: a
+ * byte_offset past int64 from a small data pointer (the sum fits the
+ * address space), and shapes whose counts overflow int64 to 0 or to 2
+ * elements (2^62 x 4, and 0x5555555555555556 x 3, innermost dim
+ * first). Both ops, each leaving y untouched. */
+static void the_direct_path_refuses_what_the_checks_refuse(void) {
+  static float small[16];
+  int64_t eight[1] = {8};
+  int64_t to_zero[2] = {(int64_t)1 << 62, 4};
+  int64_t to_two[2] = {INT64_C(0x5555555555555556), 3};
+  struct {
+    const char *what;
+    int32_t ndim;
+    int64_t *shape;
+    uint64_t byte_offset;
+    const char *message;
+  } cases[] = {
+      {"byte_offset past int64", 1, eight, (uint64_t)INT64_MAX + 1u,
+       "x: byte_offset 9223372036854775808 does not fit in int64"},
+      {"count overflowing to 0", 2, to_zero, 0, "x: element count of shape overflows int64"},
+      {"count overflowing to 2", 2, to_two, 0, "x: element count of shape overflows int64"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (int op = 0; op < 2; op++) {
+      reset_y();
+      DLTensor x = tensor(small, kDLFloat, 32, cases[i].ndim, cases[i].shape, NULL);
+      x.byte_offset = cases[i].byte_offset;
+      DLTensor y = tensor(ybuf, kDLFloat, 32, cases[i].ndim, cases[i].shape, NULL);
+      const c2op_status s = op ? c2op_negate_gradient(&x, &y) : c2op_negative(&x, &y);
+      if (s != C2OP_ERR_OVERFLOW)
+        TEST_FAIL_("%s (%s): status %s, want C2OP_ERR_OVERFLOW", cases[i].what,
+                   op ? "NegateGradient" : "Negative", c2op_status_name(s));
+      CHECK_CONTAINS(c2op_last_error(), cases[i].message);
+      Y_UNTOUCHED();
+    }
+  }
 }
 
 /* Offsets 256 i + 257 j (i < 2^21 + 5, j < 2) are all distinct, but the
@@ -245,6 +286,7 @@ static void one_element_overlapping_by_half_reads_x_first(void) {
 
 int main(void) {
   RUN(address_arithmetic_that_overflows_is_refused);
+  RUN(the_direct_path_refuses_what_the_checks_refuse);
   RUN(an_output_too_large_to_prove_free_of_overlap_is_refused);
   RUN(devices_and_dtypes_are_named_in_messages);
   RUN(a_shape_too_long_for_its_message_is_cut);

@@ -139,8 +139,9 @@ C2OP__INLINE void negate_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
    * of lanes away), else from 0. */
   size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 31) : 0;
   C2OP__NEGATE_MIDDLE(32, step4_avx2, step1_avx2, kind, x, y, i, bytes);
-  _mm256_storeu_si256((__m256i *)y, head);
-  _mm256_storeu_si256((__m256i *)(y + bytes - 32), tail);
+  /* (each only where the middle's whole vectors leave bytes to it) */
+  if (i != 0) _mm256_storeu_si256((__m256i *)y, head);
+  if ((bytes - i) & 31) _mm256_storeu_si256((__m256i *)(y + bytes - 32), tail);
 }
 
 C2OP__NEGATE_KERNELS(avx2, negate_avx2, 1, 128)

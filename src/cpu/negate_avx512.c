@@ -132,8 +132,9 @@ C2OP__INLINE void negate_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *
   const __m512i tail = neg512(kind, _mm512_loadu_si512(x + bytes - 64));
   size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 63) : 0;
   C2OP__NEGATE_MIDDLE(64, step4_avx512, step1_avx512, kind, x, y, i, bytes);
-  _mm512_storeu_si512(y, head);
-  _mm512_storeu_si512(y + bytes - 64, tail);
+  /* (each only where the middle's whole vectors leave bytes to it) */
+  if (i != 0) _mm512_storeu_si512(y, head);
+  if ((bytes - i) & 63) _mm512_storeu_si512(y + bytes - 64, tail);
 }
 
 C2OP__NEGATE_KERNELS(avx512, negate_avx512, 1, 256)

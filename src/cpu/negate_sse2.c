@@ -117,8 +117,9 @@ C2OP__INLINE void negate_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
    * of lanes away), else from 0. */
   size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 15) : 0;
   C2OP__NEGATE_MIDDLE(16, step4_sse2, step1_sse2, kind, x, y, i, bytes);
-  _mm_storeu_si128((__m128i *)y, head);
-  _mm_storeu_si128((__m128i *)(y + bytes - 16), tail);
+  /* (each only where the middle's whole vectors leave bytes to it) */
+  if (i != 0) _mm_storeu_si128((__m128i *)y, head);
+  if ((bytes - i) & 15) _mm_storeu_si128((__m128i *)(y + bytes - 16), tail);
 }
 
 C2OP__NEGATE_KERNELS(sse2, negate_sse2, 1, 64)

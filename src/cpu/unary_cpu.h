@@ -2,7 +2,11 @@
 #ifndef C2OP_CPU_UNARY_CPU_H
 #define C2OP_CPU_UNARY_CPU_H
 
+#include <stdint.h>
+#include <string.h>
+
 #include "c2op.h"
+#include "core/fast_path.h"
 #include "core/tensor.h"
 #include "cpu/kernels.h"
 
@@ -45,6 +49,67 @@ static inline int c2op__direct_pass(const char *x, const char *y, int64_t bytes,
                                     size_t elem_size) {
   return bytes <= C2OP__DIRECT_MAX_BYTES &&
          (((uintptr_t)x | (uintptr_t)y) & (c2op__lane_alignment(elem_size) - 1)) == 0;
+}
+
+/* The commonest small cases, in as few instructions as the checks allow
+ * (on 1 KiB a call costs as much in checks as in work). x and y must be
+ * host tensors of one dtype of one lane of whole bytes, of one shape of
+ * positive sizes with at most C2OP__DIRECT_MAX_BYTES elements. Then:
+ *  - both compact, or both transposed alike in 2-D, at most
+ *    C2OP__DIRECT_MAX_BYTES bytes, disjoint or the same elements, and
+ *    aligned to the lane: returns C2OP__FAST_SPAN with *span filled, for
+ *    the kernel alone;
+ *  - 2-D and not dense alike: C2OP__FAST_ROWS with span->elem_size set,
+ *    for c2op__rows_of (as from c2op__plan_fast);
+ *  - else C2OP__FAST_NONE: the caller then plans the call in full
+ *    (c2op__plan_fast first), which also says what is wrong.
+ * Each outcome is a subset of c2op__plan_fast's (and the span one of
+ * c2op__direct_pass's), so the result is the same. Bounding the count by
+ * the byte limit as the dims multiply keeps the products from overflowing
+ * without a check each. Needs x and y not NULL. */
+static inline int c2op__fast_direct(const DLTensor *x, const DLTensor *y, c2op__span *span) {
+  const int32_t nd = x->ndim;
+  uint32_t xdt, ydt;
+  memcpy(&xdt, &x->dtype, sizeof xdt);
+  memcpy(&ydt, &y->dtype, sizeof ydt);
+  if (nd != y->ndim || (uint32_t)nd > C2OP_MAX_NDIM || xdt != ydt) return C2OP__FAST_NONE;
+  /* one lane of whole bytes */
+  if (x->dtype.lanes != 1 || x->dtype.bits == 0 || (x->dtype.bits & 7) != 0) return C2OP__FAST_NONE;
+  /* kDLCPU (1) or kDLCUDAHost (3) */
+  if (((uint32_t)x->device.device_type | 2u) != 3u || ((uint32_t)y->device.device_type | 2u) != 3u)
+    return C2OP__FAST_NONE;
+  const int64_t *xd = x->shape, *yd = y->shape, *xs = x->strides, *ys = y->strides;
+  if (nd > 0 && (!xd || !yd)) return C2OP__FAST_NONE;
+  int64_t n = 1;
+  int dense = 1;
+  for (int32_t i = nd - 1; i >= 0; i--) {
+    const int64_t d = xd[i];
+    if (d != yd[i] || (uint64_t)(d - 1) >= (uint64_t)C2OP__DIRECT_MAX_BYTES) return C2OP__FAST_NONE;
+    if (d != 1 && ((xs && xs[i] != n) || (ys && ys[i] != n))) dense = 0;
+    n *= d; /* both factors at most the limit: no overflow */
+    if (n > C2OP__DIRECT_MAX_BYTES) return C2OP__FAST_NONE;
+  }
+  const size_t elem_size = x->dtype.bits >> 3;
+  if (!dense && !c2op__fast_transposed_2d(x, y)) {
+    span->elem_size = elem_size;
+    return nd == 2 ? C2OP__FAST_ROWS : C2OP__FAST_NONE;
+  }
+  const uintptr_t bytes = (uintptr_t)n * elem_size;
+  uintptr_t xb, yb, end;
+  if (bytes > (uintptr_t)C2OP__DIRECT_MAX_BYTES || !x->data || !y->data ||
+      (x->byte_offset | y->byte_offset) > (uint64_t)INT64_MAX ||
+      __builtin_add_overflow((uintptr_t)x->data, (uintptr_t)x->byte_offset, &xb) ||
+      __builtin_add_overflow((uintptr_t)y->data, (uintptr_t)y->byte_offset, &yb) ||
+      __builtin_add_overflow(xb, bytes, &end) || __builtin_add_overflow(yb, bytes, &end))
+    return C2OP__FAST_NONE;
+  if ((xb != yb && xb + bytes > yb && yb + bytes > xb) ||
+      ((xb | yb) & (c2op__lane_alignment(elem_size) - 1)) != 0)
+    return C2OP__FAST_NONE;
+  span->x = (const char *)xb;
+  span->y = (char *)yb;
+  span->numel = n;
+  span->elem_size = elem_size;
+  return C2OP__FAST_SPAN;
 }
 
 /* c2op__cpu_unary over a span from c2op__plan_fast, inline: small ones go

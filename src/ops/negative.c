@@ -66,34 +66,43 @@ static c2op_status negative_semantics(DLDataType dtype, const char *name, c2op__
                      name, buf);
 }
 
-/* The CPU kernel for each supported dtype, by type code (0-7) and width
- * (8 to 128 bits, powers of two), filled once from the ISA in use. The
- * fast path of every call looks its kernel up here. */
-enum { FAST_CODES = 8, FAST_WIDTHS = 5 };
-static const c2op__unary_kernel *fast_kernels[FAST_CODES * FAST_WIDTHS];
+/* The CPU kernel for each supported dtype, by type code (0-7) and width in
+ * bytes (bits / 8, 1 to 31; NULL where Negative has no kernel), filled
+ * once from the ISA in use. Every call looks its kernel up here. The
+ * entries point at static const kernels, so a relaxed load of one is
+ * enough; the fast path reads them without waiting for the fill, and a
+ * NULL it meets (unsupported, or not filled yet) sends the call on to the
+ * full plan, which fills the table first. */
+enum { FAST_CODES = 8, FAST_WIDTHS = 32 };
+static _Atomic(const c2op__unary_kernel *) fast_kernels[FAST_CODES][FAST_WIDTHS];
 static pthread_once_t fast_kernels_once = PTHREAD_ONCE_INIT;
 static _Atomic int fast_kernels_ready;
 
 static void fill_fast_kernels(void) {
   for (int code = 0; code < FAST_CODES; code++) {
-    for (int w = 0; w < FAST_WIDTHS; w++) {
-      const DLDataType dt = {(uint8_t)code, (uint8_t)(8 << w), 1};
+    for (int w = 1; w < FAST_WIDTHS; w++) {
+      const DLDataType dt = {(uint8_t)code, (uint8_t)(8 * w), 1};
       c2op__unary_op op;
       size_t lane_bytes;
       if (negative_classify(dt, &op, &lane_bytes))
-        fast_kernels[code * FAST_WIDTHS + w] = c2op__cpu_unary_kernel(op, lane_bytes);
+        atomic_store_explicit(&fast_kernels[code][w], c2op__cpu_unary_kernel(op, lane_bytes),
+                              memory_order_relaxed);
     }
   }
   atomic_store_explicit(&fast_kernels_ready, 1, memory_order_release);
 }
 
+/* The table's entry for dt, without filling it: NULL for a dtype of
+ * another shape (vector lanes, an unknown code, bits not whole bytes). */
+static inline const c2op__unary_kernel *fast_kernel_entry(DLDataType dt) {
+  if (dt.lanes != 1 || dt.code >= FAST_CODES || (dt.bits & 7) != 0) return NULL;
+  return atomic_load_explicit(&fast_kernels[dt.code][dt.bits >> 3], memory_order_relaxed);
+}
+
 static const c2op__unary_kernel *fast_kernel(DLDataType dt) {
-  const unsigned bits = dt.bits;
-  if (dt.lanes != 1 || dt.code >= FAST_CODES || bits < 8 || bits > 128 || (bits & (bits - 1)))
-    return NULL;
   if (!atomic_load_explicit(&fast_kernels_ready, memory_order_acquire))
     pthread_once(&fast_kernels_once, fill_fast_kernels);
-  return fast_kernels[dt.code * FAST_WIDTHS + (__builtin_ctz(bits) - 3)];
+  return fast_kernel_entry(dt);
 }
 
 /* Everything the fast path does not take: the full checks, which say what
@@ -119,11 +128,10 @@ __attribute__((noinline)) static c2op_status negative_rows(const c2op_context *c
   return negative_general(ctx, x, y);
 }
 
-c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
-  c2op__clear_error();
-  /* The common cases (valid dense or row-padded host tensors) skip the
-   * general checks and planning, which would cost more than a small
-   * tensor's work; the result is the same. */
+/* What c2op_negative_ex's direct path does not take: the other common
+ * cases (c2op__plan_fast), then the general checks and plan. */
+__attribute__((noinline)) static c2op_status negative_planned(const c2op_context *ctx,
+                                                              const DLTensor *x, DLTensor *y) {
   c2op__span span;
   size_t elem_size;
   const int fast = c2op__plan_fast(x, y, &span, &elem_size);
@@ -132,6 +140,24 @@ c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTenso
     return c2op__cpu_unary_span(ctx, &span, kernel);
   if (fast == C2OP__FAST_ROWS) return negative_rows(ctx, x, y, elem_size);
   return negative_general(ctx, x, y);
+}
+
+c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
+  c2op__clear_error();
+  /* The common cases skip the general checks and planning, which would
+   * cost more than a small tensor's work; the result is the same. First
+   * the smallest, straight to the kernel: the function then needs no
+   * frame of its own beyond the kernel's call (docs/PERFORMANCE.md, "Call
+   * overhead"). */
+  const c2op__unary_kernel *kernel;
+  c2op__span span;
+  const int fast = x && y ? c2op__fast_direct(x, y, &span) : C2OP__FAST_NONE;
+  if (fast == C2OP__FAST_SPAN && (kernel = fast_kernel_entry(x->dtype)) != NULL) {
+    kernel->contig(span.x, span.y, span.numel, span.elem_size);
+    return C2OP_OK;
+  }
+  if (fast == C2OP__FAST_ROWS) return negative_rows(ctx, x, y, span.elem_size);
+  return negative_planned(ctx, x, y);
 }
 
 c2op_status c2op_negative(const DLTensor *x, DLTensor *y) {
