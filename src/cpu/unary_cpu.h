@@ -67,6 +67,8 @@ static inline int c2op__direct_pass(const char *x, const char *y, int64_t bytes,
  * c2op__direct_pass's), so the result is the same. Bounding the count by
  * the byte limit as the dims multiply keeps the products from overflowing
  * without a check each. Needs x and y not NULL. */
+_Static_assert(sizeof(DLDataType) == 4, "a dtype compares as one 32-bit word");
+
 static inline int c2op__fast_direct(const DLTensor *x, const DLTensor *y, c2op__span *span) {
   const int32_t nd = x->ndim;
   uint32_t xdt, ydt;
