@@ -60,6 +60,29 @@ static void stride_reaching_int64_max_is_an_overflow(void) {
   check_refused(1, &x, &y, ybuf, sizeof ybuf, C2OP_ERR_OVERFLOW);
 }
 
+/* fuzz/regressions/kernel/direct_path_dim_int64_min: the direct path for
+ * small dense tensors (c2op__fast_direct) range-checked each dim as
+ * (uint64_t)(d - 1), which overflows for a dim of INT64_MIN (signed
+ * overflow: UB; the sanitizer build stopped there instead of refusing the
+ * shape). Innermost and outer dim, two dtypes, both ops. */
+static void a_dim_of_int64_min_is_refused(void) {
+  unsigned char xbuf[16] = {1, 2, 3, 4}, ybuf[16] = {0};
+  int64_t one_d[1] = {INT64_MIN}, two_d[2] = {INT64_MIN, 4};
+  const DLDataType dts[2] = {{kDLFloat, 32, 1}, {kDLInt, 8, 1}};
+  for (int d = 0; d < 2; d++) {
+    for (int negative = 0; negative < 2; negative++) {
+      DLTensor x = {xbuf, {kDLCPU, 0}, 1, dts[d], one_d, NULL, 0};
+      DLTensor y = {ybuf, {kDLCPU, 0}, 1, dts[d], one_d, NULL, 0};
+      check_refused(negative, &x, &y, ybuf, sizeof ybuf, C2OP_ERR_INVALID_ARGUMENT);
+      CHECK_CONTAINS(c2op_last_error(), "x: shape[0] is -9223372036854775808, must be >= 0");
+      x.ndim = y.ndim = 2;
+      x.shape = y.shape = two_d;
+      check_refused(negative, &x, &y, ybuf, sizeof ybuf, C2OP_ERR_INVALID_ARGUMENT);
+      CHECK_CONTAINS(c2op_last_error(), "x: shape[0] is -9223372036854775808, must be >= 0");
+    }
+  }
+}
+
 /* Reads a .npy file made of a version 1.0 preamble and `header`; returns
  * npy_read_header's result, the message in err. */
 static int read_npy_header(const char *header, size_t len, char *err, size_t err_size) {
@@ -120,6 +143,7 @@ static void netdef_messages_show_only_printable_ascii(void) {
 
 int main(void) {
   RUN(stride_reaching_int64_max_is_an_overflow);
+  RUN(a_dim_of_int64_min_is_refused);
   RUN(npy_messages_escape_the_bytes_they_quote);
   RUN(netdef_messages_show_only_printable_ascii);
   return TEST_MAIN_END();

@@ -1,9 +1,12 @@
 /* fast_path.h - the checks of a call's fast path (internal).
  *
  * A call on a small tensor costs more in checks than in work, so the
- * common cases (c2op__plan_fast) are tested first, inline in each op's
- * entry point. Anything else, an error included, gets 0 from them and goes
- * on to the full checks, which say what is wrong: nothing here reports. */
+ * common cases are tested before the full checks: first the smallest
+ * dense ones (c2op__fast_direct, cpu/unary_cpu.h, inline in each op's
+ * entry point), then the rest of them (c2op__plan_fast, in a noinline
+ * function of each op). Anything else, an error included, gets 0 from
+ * them and goes on to the full checks, which say what is wrong: nothing
+ * here reports. */
 #ifndef C2OP_CORE_FAST_PATH_H
 #define C2OP_CORE_FAST_PATH_H
 
@@ -119,10 +122,12 @@ static inline int c2op__fast_transposed_2d(const DLTensor *x, const DLTensor *y)
          s[1] == x->shape[0];
 }
 
-/* What c2op__plan_fast found. */
+/* What c2op__plan_fast (and c2op__fast_direct) found. */
 enum { C2OP__FAST_NONE, C2OP__FAST_SPAN, C2OP__FAST_ROWS };
 
-/* The common cases, inline: each op compiles it into its entry point.
+/* The common cases, inline: each op compiles it into the function its
+ * entry point calls when the direct path (c2op__fast_direct) did not take
+ * the call.
  *  - x and y valid, non-empty host tensors of the same dtype and shape,
  *    disjoint or the same elements, and both compact or with the same
  *    strides laying them out densely (both transposed alike, say): returns

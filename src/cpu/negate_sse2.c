@@ -6,11 +6,14 @@
  * vector are loaded (and negated) before anything is stored, the middle runs
  * from y's first vector-aligned byte in steps of four vectors (forward, or
  * backward when y is just past x modulo the page: C2OP__NEGATE_MIDDLE in
- * negate_x86.h), and the first and last vectors are stored at the end. Loads always come before the
- * stores of the same bytes, so x == y (in place) is safe, and no scalar
- * tail loop is needed. The streaming variant writes the whole cache lines
- * of y with non-temporal stores and the partial lines at its ends with
- * regular ones, and leaves the store fence to the driver (cpu/kernels.h). */
+ * negate_x86.h), and the first and last vectors are stored at the end
+ * where the middle's whole vectors did not cover them (the head when y
+ * was not vector-aligned, the tail when the middle stopped short of the
+ * last byte). Loads always come before the stores of the same bytes, so
+ * x == y (in place) is safe, and no scalar tail loop is needed. The
+ * streaming variant writes the whole cache lines of y with non-temporal
+ * stores and the partial lines at its ends with regular ones, and leaves
+ * the store fence to the driver (cpu/kernels.h). */
 #if defined(__x86_64__) || defined(__i386__)
 
 #include "cpu/negate_common.h"

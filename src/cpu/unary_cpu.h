@@ -51,6 +51,8 @@ static inline int c2op__direct_pass(const char *x, const char *y, int64_t bytes,
          (((uintptr_t)x | (uintptr_t)y) & (c2op__lane_alignment(elem_size) - 1)) == 0;
 }
 
+_Static_assert(sizeof(DLDataType) == 4, "a dtype compares as one 32-bit word");
+
 /* The commonest small cases, in as few instructions as the checks allow
  * (on 1 KiB a call costs as much in checks as in work). x and y must be
  * host tensors of one dtype of one lane of whole bytes, of one shape of
@@ -67,8 +69,6 @@ static inline int c2op__direct_pass(const char *x, const char *y, int64_t bytes,
  * c2op__direct_pass's), so the result is the same. Bounding the count by
  * the byte limit as the dims multiply keeps the products from overflowing
  * without a check each. Needs x and y not NULL. */
-_Static_assert(sizeof(DLDataType) == 4, "a dtype compares as one 32-bit word");
-
 static inline int c2op__fast_direct(const DLTensor *x, const DLTensor *y, c2op__span *span) {
   const int32_t nd = x->ndim;
   uint32_t xdt, ydt;
@@ -86,7 +86,8 @@ static inline int c2op__fast_direct(const DLTensor *x, const DLTensor *y, c2op__
   int dense = 1;
   for (int32_t i = nd - 1; i >= 0; i--) {
     const int64_t d = xd[i];
-    if (d != yd[i] || (uint64_t)(d - 1) >= (uint64_t)C2OP__DIRECT_MAX_BYTES) return C2OP__FAST_NONE;
+    /* (unsigned arithmetic: d may be INT64_MIN) */
+    if (d != yd[i] || (uint64_t)d - 1u >= (uint64_t)C2OP__DIRECT_MAX_BYTES) return C2OP__FAST_NONE;
     if (d != 1 && ((xs && xs[i] != n) || (ys && ys[i] != n))) dense = 0;
     n *= d; /* both factors at most the limit: no overflow */
     if (n > C2OP__DIRECT_MAX_BYTES) return C2OP__FAST_NONE;
@@ -96,21 +97,10 @@ static inline int c2op__fast_direct(const DLTensor *x, const DLTensor *y, c2op__
     span->elem_size = elem_size;
     return nd == 2 ? C2OP__FAST_ROWS : C2OP__FAST_NONE;
   }
-  const uintptr_t bytes = (uintptr_t)n * elem_size;
-  uintptr_t xb, yb, end;
-  if (bytes > (uintptr_t)C2OP__DIRECT_MAX_BYTES || !x->data || !y->data ||
-      (x->byte_offset | y->byte_offset) > (uint64_t)INT64_MAX ||
-      __builtin_add_overflow((uintptr_t)x->data, (uintptr_t)x->byte_offset, &xb) ||
-      __builtin_add_overflow((uintptr_t)y->data, (uintptr_t)y->byte_offset, &yb) ||
-      __builtin_add_overflow(xb, bytes, &end) || __builtin_add_overflow(yb, bytes, &end))
+  /* the span's checks of c2op__plan_fast, then c2op__direct_pass's */
+  if (!c2op__fast_span_of(x, y, elem_size, n, span) || c2op__span_partial_overlap(span) ||
+      !c2op__direct_pass(span->x, span->y, n * (int64_t)elem_size, elem_size))
     return C2OP__FAST_NONE;
-  if ((xb != yb && xb + bytes > yb && yb + bytes > xb) ||
-      ((xb | yb) & (c2op__lane_alignment(elem_size) - 1)) != 0)
-    return C2OP__FAST_NONE;
-  span->x = (const char *)xb;
-  span->y = (char *)yb;
-  span->numel = n;
-  span->elem_size = elem_size;
   return C2OP__FAST_SPAN;
 }
 

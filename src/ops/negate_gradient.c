@@ -1,7 +1,5 @@
 /* negate_gradient.c - the NegateGradient op (gradient reversal layer):
  * forward y = x, backward X_grad = -Y_grad. */
-#include <stdatomic.h>
-
 #include "core/error.h"
 #include "core/fast_path.h"
 #include "core/tensor.h"
@@ -54,10 +52,6 @@ negate_gradient_planned(const c2op_context *ctx, const DLTensor *x, DLTensor *y)
   return negate_gradient_general(ctx, x, y);
 }
 
-/* The copy kernel, looked up on the first call that needs it. It is a
- * static const kernel, so a relaxed load is enough. */
-static _Atomic(const c2op__unary_kernel *) direct_copy;
-
 c2op_status c2op_negate_gradient_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
   c2op__clear_error();
   /* The common cases (as in c2op_negative_ex) skip the general checks and
@@ -65,16 +59,9 @@ c2op_status c2op_negate_gradient_ex(const c2op_context *ctx, const DLTensor *x, 
   c2op__span span;
   const int fast = x && y ? c2op__fast_direct(x, y, &span) : C2OP__FAST_NONE;
   if (fast == C2OP__FAST_SPAN) {
-    if (span.x == span.y) return C2OP_OK; /* nothing to copy */
-    const c2op__unary_kernel *copy = atomic_load_explicit(&direct_copy, memory_order_relaxed);
-    if (!copy) {
-      copy = c2op__cpu_unary_kernel(C2OP__UNARY_COPY, 0);
-      atomic_store_explicit(&direct_copy, copy, memory_order_relaxed);
-    }
-    if (copy) {
-      copy->contig(span.x, span.y, span.numel, span.elem_size);
-      return C2OP_OK;
-    }
+    /* (the copy kernel of every ISA: c2op__cpu_unary_kernel_isa) */
+    if (span.x != span.y) c2op__copy__scalar.contig(span.x, span.y, span.numel, span.elem_size);
+    return C2OP_OK;
   }
   if (fast == C2OP__FAST_ROWS) return negate_gradient_rows(ctx, x, y, span.elem_size);
   return negate_gradient_planned(ctx, x, y);
