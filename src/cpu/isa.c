@@ -130,7 +130,7 @@ int64_t c2op__cpuid_cache_bytes(uint32_t eax, uint32_t ebx, uint32_t ecx) {
   return sets > ((uint64_t)1 << 40) / per_set ? 0 : (int64_t)(per_set * sets);
 }
 
-static int64_t l3_bytes_cpuid(void) {
+int64_t c2op__cpu_l3_bytes_cpuid(void) {
 #if defined(__x86_64__) || defined(__i386__)
   unsigned a, b, c, d;
   if (!__get_cpuid(0, &a, &b, &c, &d)) return 0;
@@ -182,7 +182,5 @@ int64_t c2op__cpu_l3_bytes_sysfs(void) {
 
 int64_t c2op__cpu_l3_bytes(void) {
   const int64_t l3 = c2op__cpu_l3_bytes_sysfs();
-  return l3 > 0 ? l3 : l3_bytes_cpuid(); /* no sysfs: a sandbox, say */
+  return l3 > 0 ? l3 : c2op__cpu_l3_bytes_cpuid(); /* no sysfs: a sandbox, say */
 }
-
-int64_t c2op__cpu_l3_bytes_cpuid(void) { return l3_bytes_cpuid(); }
