@@ -1,10 +1,10 @@
 /* fast_path.h - the checks of a call's fast path (internal).
  *
  * A call on a small tensor costs more in checks than in work, so the
- * common cases are tested before the full checks: first the smallest
- * dense ones (c2op__fast_direct, cpu/unary_cpu.h, inline in each op's
- * entry point), then the rest of them (c2op__plan_fast, in a noinline
- * function of each op). Anything else, an error included, gets 0 from
+ * common cases are tested before the full checks: first dense ones and
+ * 2-D rows of up to 2^31 elements (c2op__fast_direct, cpu/unary_cpu.h,
+ * inline in each op's entry point), then the rest of them
+ * (c2op__plan_fast, in a noinline function of each op). Anything else, an error included, gets 0 from
  * them and goes on to the full checks, which say what is wrong: nothing
  * here reports. */
 #ifndef C2OP_CORE_FAST_PATH_H
@@ -122,8 +122,9 @@ static inline int c2op__fast_transposed_2d(const DLTensor *x, const DLTensor *y)
          s[1] == x->shape[0];
 }
 
-/* What c2op__plan_fast (and c2op__fast_direct) found. */
-enum { C2OP__FAST_NONE, C2OP__FAST_SPAN, C2OP__FAST_ROWS };
+/* What c2op__plan_fast (and c2op__fast_direct) found; the last only from
+ * c2op__fast_direct. */
+enum { C2OP__FAST_NONE, C2OP__FAST_SPAN, C2OP__FAST_ROWS, C2OP__FAST_SPAN_PLANNED };
 
 /* The common cases, inline: each op compiles it into the function its
  * entry point calls when the direct path (c2op__fast_direct) did not take

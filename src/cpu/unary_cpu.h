@@ -22,8 +22,10 @@ c2op_status c2op__cpu_unary(const c2op_context *ctx, const c2op__plan *plan,
 #define C2OP__DIRECT_MAX_BYTES ((int64_t)16 << 10)
 
 /* c2op__cpu_unary over a span (x and y the same bytes or disjoint) that
- * c2op__cpu_unary_span found too large or unaligned for the kernel alone. */
-c2op_status c2op__cpu_unary_span_planned(const c2op_context *ctx, const c2op__span *span,
+ * c2op__cpu_unary_span found too large or unaligned for the kernel alone,
+ * its fields given one by one: a caller's span then stays in registers. */
+c2op_status c2op__cpu_unary_span_planned(const c2op_context *ctx, const char *x, char *y,
+                                         int64_t numel, size_t elem_size,
                                          const c2op__unary_kernel *kernel);
 
 /* Runs `kernel` over rows from c2op__rows_of. A lane-aligned pass that
@@ -53,22 +55,26 @@ static inline int c2op__direct_pass(const char *x, const char *y, int64_t bytes,
 
 _Static_assert(sizeof(DLDataType) == 4, "a dtype compares as one 32-bit word");
 
-/* The commonest small cases, in as few instructions as the checks allow
- * (on 1 KiB a call costs as much in checks as in work). x and y must be
- * host tensors of one dtype of one lane of whole bytes, of one shape of
- * positive sizes with at most C2OP__DIRECT_MAX_BYTES elements. Then:
- *  - both compact, or both transposed alike in 2-D, at most
- *    C2OP__DIRECT_MAX_BYTES bytes, disjoint or the same elements, and
- *    aligned to the lane: returns C2OP__FAST_SPAN with *span filled, for
- *    the kernel alone;
+/* The direct path takes tensors of at most this many elements: both
+ * factors of each product of dims are then at most 2^31, so none
+ * overflows, and no check is needed. */
+#define C2OP__DIRECT_MAX_NUMEL ((int64_t)1 << 31)
+
+/* The commonest cases, in as few instructions as the checks allow (on
+ * 1 KiB a call costs as much in checks as in work). x and y must be host
+ * tensors of one dtype of one lane of whole bytes, of one shape of
+ * positive sizes with at most C2OP__DIRECT_MAX_NUMEL elements. Then:
+ *  - both compact, or both transposed alike in 2-D, disjoint or the same
+ *    elements: *span filled, and C2OP__FAST_SPAN when the kernel alone
+ *    does the pass (c2op__direct_pass: at most C2OP__DIRECT_MAX_BYTES and
+ *    aligned to the lane), else C2OP__FAST_SPAN_PLANNED, for
+ *    c2op__cpu_unary_span_planned (threads, streaming, alignment);
  *  - 2-D and not dense alike: C2OP__FAST_ROWS with span->elem_size set,
  *    for c2op__rows_of (as from c2op__plan_fast);
  *  - else C2OP__FAST_NONE: the caller then plans the call in full
  *    (c2op__plan_fast first), which also says what is wrong.
- * Each outcome is a subset of c2op__plan_fast's (and the span one of
- * c2op__direct_pass's), so the result is the same. Bounding the count by
- * the byte limit as the dims multiply keeps the products from overflowing
- * without a check each. Needs x and y not NULL. */
+ * Each outcome is a subset of c2op__plan_fast's (the two span ones of its
+ * C2OP__FAST_SPAN), so the result is the same. Needs x and y not NULL. */
 static inline int c2op__fast_direct(const DLTensor *x, const DLTensor *y, c2op__span *span) {
   const int32_t nd = x->ndim;
   uint32_t xdt, ydt;
@@ -87,10 +93,10 @@ static inline int c2op__fast_direct(const DLTensor *x, const DLTensor *y, c2op__
   for (int32_t i = nd - 1; i >= 0; i--) {
     const int64_t d = xd[i];
     /* (unsigned arithmetic: d may be INT64_MIN) */
-    if (d != yd[i] || (uint64_t)d - 1u >= (uint64_t)C2OP__DIRECT_MAX_BYTES) return C2OP__FAST_NONE;
+    if (d != yd[i] || (uint64_t)d - 1u >= (uint64_t)C2OP__DIRECT_MAX_NUMEL) return C2OP__FAST_NONE;
     if (d != 1 && ((xs && xs[i] != n) || (ys && ys[i] != n))) dense = 0;
     n *= d; /* both factors at most the limit: no overflow */
-    if (n > C2OP__DIRECT_MAX_BYTES) return C2OP__FAST_NONE;
+    if (n > C2OP__DIRECT_MAX_NUMEL) return C2OP__FAST_NONE;
   }
   const size_t elem_size = x->dtype.bits >> 3;
   if (!dense && !c2op__fast_transposed_2d(x, y)) {
@@ -98,10 +104,11 @@ static inline int c2op__fast_direct(const DLTensor *x, const DLTensor *y, c2op__
     return nd == 2 ? C2OP__FAST_ROWS : C2OP__FAST_NONE;
   }
   /* the span's checks of c2op__plan_fast, then c2op__direct_pass's */
-  if (!c2op__fast_span_of(x, y, elem_size, n, span) || c2op__span_partial_overlap(span) ||
-      !c2op__direct_pass(span->x, span->y, n * (int64_t)elem_size, elem_size))
+  if (!c2op__fast_span_of(x, y, elem_size, n, span) || c2op__span_partial_overlap(span))
     return C2OP__FAST_NONE;
-  return C2OP__FAST_SPAN;
+  return c2op__direct_pass(span->x, span->y, n * (int64_t)elem_size, elem_size)
+             ? C2OP__FAST_SPAN
+             : C2OP__FAST_SPAN_PLANNED;
 }
 
 /* c2op__cpu_unary over a span from c2op__plan_fast, inline: small ones go
@@ -113,7 +120,8 @@ static inline c2op_status c2op__cpu_unary_span(const c2op_context *ctx, const c2
     kernel->contig(span->x, span->y, span->numel, span->elem_size);
     return C2OP_OK;
   }
-  return c2op__cpu_unary_span_planned(ctx, span, kernel);
+  return c2op__cpu_unary_span_planned(ctx, span->x, span->y, span->numel, span->elem_size,
+                                      kernel);
 }
 
 #endif

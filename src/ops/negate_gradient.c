@@ -58,11 +58,15 @@ c2op_status c2op_negate_gradient_ex(const c2op_context *ctx, const DLTensor *x, 
    * planning; the result is the same. */
   c2op__span span;
   const int fast = x && y ? c2op__fast_direct(x, y, &span) : C2OP__FAST_NONE;
+  /* (the copy kernel of every ISA: c2op__cpu_unary_kernel_isa) */
   if (fast == C2OP__FAST_SPAN) {
-    /* (the copy kernel of every ISA: c2op__cpu_unary_kernel_isa) */
     if (span.x != span.y) c2op__copy__scalar.contig(span.x, span.y, span.numel, span.elem_size);
     return C2OP_OK;
   }
+  if (fast == C2OP__FAST_SPAN_PLANNED)
+    return span.x == span.y ? C2OP_OK /* nothing to copy */
+                            : c2op__cpu_unary_span_planned(ctx, span.x, span.y, span.numel,
+                                                           span.elem_size, &c2op__copy__scalar);
   if (fast == C2OP__FAST_ROWS) return negate_gradient_rows(ctx, x, y, span.elem_size);
   return negate_gradient_planned(ctx, x, y);
 }

@@ -156,6 +156,8 @@ c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTenso
     kernel->contig(span.x, span.y, span.numel, span.elem_size);
     return C2OP_OK;
   }
+  if (fast == C2OP__FAST_SPAN_PLANNED && (kernel = fast_kernel_entry(x->dtype)) != NULL)
+    return c2op__cpu_unary_span_planned(ctx, span.x, span.y, span.numel, span.elem_size, kernel);
   if (fast == C2OP__FAST_ROWS) return negative_rows(ctx, x, y, span.elem_size);
   return negative_planned(ctx, x, y);
 }
