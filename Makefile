@@ -64,9 +64,12 @@ test-asan: build-asan
 test: test-release test-asan test-tsan test-valgrind
 
 # The benchmark: installs its extra packages (XNNPACK, NumPy, PyTorch,
-# matplotlib; not needed by `make test`), reconfigures so that XNNPACK is
-# found, runs bench/c2op-bench and bench/bench_python.py, and writes the
-# tables and the plot (bench/report.py). Debian's NumPy and PyTorch belong
+# libtorch-dev, matplotlib; not needed by `make test`), reconfigures so
+# that XNNPACK and the peers are found, builds c2op-bench and its peer
+# modules (NumPy's inner loop and at::neg_out, measured in the same
+# process: bench/peers/), runs c2op-bench and bench/bench_python.py (the
+# same libraries called from Python), and writes the tables and the plot
+# (bench/report.py). Debian's NumPy and PyTorch belong
 # to the system Python, so that is the one used when it exists.
 BENCH_OUT    ?= bench/results
 BENCH_FLAGS  ?=
@@ -75,7 +78,7 @@ BENCH_PYTHON ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo
 bench: build
 	@sh scripts/install-bench-deps.sh
 	cmake -S . -B $(BUILD) >/dev/null
-	cmake --build $(BUILD) -j $(JOBS) --target c2op-bench
+	cmake --build $(BUILD) -j $(JOBS) --target c2op-bench c2op-bench-peers
 	@mkdir -p $(BENCH_OUT)
 	./$(BUILD)/bench/c2op-bench $(BENCH_FLAGS) --json $(BENCH_OUT)/c2op.json
 	$(BENCH_PYTHON) bench/bench_python.py $(BENCH_FLAGS) --json $(BENCH_OUT)/python.json

@@ -24,6 +24,13 @@
  *   xnnpack   xnn_run_operator on a negate_nc_f32 operator set up once
  *             (float32 only; N threads: a pthreadpool of N), when built
  *             with XNNPACK
+ *   numpy     NumPy's own C inner loop of numpy.negative, called as NumPy's
+ *             iterator calls it (1 thread; bench/peers/numpy_peer.c)
+ *   torch     PyTorch's at::neg_out on the same buffers, with 1 or N
+ *             threads (bench/peers/torch_peer.cpp)
+ *   The two peers are modules loaded at run time from the directory of
+ *   c2op-bench (or --peers DIR) when built there (the target
+ *   c2op-bench-peers; `make bench` builds it); --no-peers leaves them out.
  *
  * Usage: c2op-bench [--quick | --smoke] [--json PATH] [--sizes LIST] [--dtypes LIST]
  *                   [--layouts LIST] [--modes LIST] [--threads LIST]
@@ -33,13 +40,16 @@
  *   (shifted: contiguous with y 64 bytes past x modulo 4 KiB; out of place)
  *   threads: 1,N (N = online CPUs) or numbers
  * --only-c2op: c2op alone (threshold sweeps: bench/sweep.py).
+ * --peers DIR: where to find the peer modules; --no-peers: none.
  * --quick: fewer sizes and dtypes, shorter repetitions. --smoke: sizes 1K,
  * 64K and 1M, one short repetition (the test suite runs it: every row's
  * result is checked, and a wrong one fails the run).
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,6 +60,7 @@
 #include <unistd.h>
 
 #include "c2op.h"
+#include "peers/peer.h"
 
 #ifdef C2OP_BENCH_HAVE_XNNPACK
 #include <pthreadpool.h>
@@ -94,6 +105,8 @@ typedef struct {
   int quick;
   int smoke;     /* a few small sizes, one short repetition: does it run, right */
   int only_c2op; /* no other candidates (threshold sweeps) */
+  int no_peers;  /* leave the NumPy and PyTorch modules out */
+  const char *peers_dir;
   const char *json;
   int64_t sizes[MAX_LIST];
   int num_sizes;
@@ -167,7 +180,15 @@ typedef struct {
   xnn_operator_t xnn_op;
   pthreadpool_t xnn_pool;
 #endif
+  void *peer_call[2];          /* NumPy's and PyTorch's prepared calls */
+  int64_t peer_nan_changes[2]; /* NaNs whose payload the peer did not keep */
 } row_state;
+
+/* The peers, loaded at start (bench/peers/peer.h): slot 0 NumPy, 1 PyTorch. */
+enum { PEER_NUMPY, PEER_TORCH, NUM_PEERS };
+static const char *const k_peer_files[NUM_PEERS] = {"c2op-bench-numpy.so", "c2op-bench-torch.so"};
+static const c2op_bench_peer *g_peers[NUM_PEERS];
+static const char *g_peer_versions[NUM_PEERS];
 
 static int g_status_failed;
 
@@ -244,6 +265,13 @@ static void run_loop(row_state *r) {
   }
 }
 
+static void run_numpy(row_state *r) {
+  if (g_peers[PEER_NUMPY]->run(r->peer_call[PEER_NUMPY]) != 0) g_status_failed = 1;
+}
+static void run_torch(row_state *r) {
+  if (g_peers[PEER_TORCH]->run(r->peer_call[PEER_TORCH]) != 0) g_status_failed = 1;
+}
+
 static void run_ref(row_state *r) {
   if (c2op_negative_ex(r->ctx, &r->rx, &r->ry) != C2OP_OK) g_status_failed = 1;
 }
@@ -264,7 +292,7 @@ typedef struct {
   double median; /* seconds per call */
 } candidate;
 
-enum { C_C2OP, C_MEMCPY, C_LOOP, C_XNNPACK, C_REF, NUM_CANDIDATES };
+enum { C_C2OP, C_MEMCPY, C_LOOP, C_XNNPACK, C_REF, C_NUMPY, C_TORCH, NUM_CANDIDATES };
 
 /* ------------------------------------------------------------------------ */
 /* Measuring                                                                */
@@ -326,17 +354,34 @@ static void measure(candidate *cands, row_state *r, int reps, double rep_secs) {
       if (r->threads > 1) settle(c, r);
       c->samples[c->num_samples++] = time_calls(c, r, c->iters);
     }
+  /* The samples stay in repetition order (the JSON keeps them so: sample
+   * k of two candidates was measured in the same round, which pairs them);
+   * the median comes from a sorted copy. */
   for (int i = 0; i < NUM_CANDIDATES; i++) {
     if (!cands[i].enabled) continue;
-    qsort(cands[i].samples, (size_t)reps, sizeof(double), compare_double);
-    cands[i].median = reps % 2
-                          ? cands[i].samples[reps / 2]
-                          : 0.5 * (cands[i].samples[reps / 2 - 1] + cands[i].samples[reps / 2]);
+    double sorted[64];
+    memcpy(sorted, cands[i].samples, (size_t)reps * sizeof(double));
+    qsort(sorted, (size_t)reps, sizeof(double), compare_double);
+    cands[i].median =
+        reps % 2 ? sorted[reps / 2] : 0.5 * (sorted[reps / 2 - 1] + sorted[reps / 2]);
   }
 }
 
-/* y must be -x: integers negate modulo 2^8, floats flip each lane's sign. */
-static int verify(const row_state *r, const char *x_before) {
+/* Is this float lane (2, 4 or 8 bytes, little-endian) a NaN? */
+static int lane_is_nan(const unsigned char *v, size_t lane) {
+  uint64_t u = 0;
+  for (size_t b = 0; b < lane; b++)
+    u |= (uint64_t)v[b] << (8 * b);
+  const unsigned exp_bits = lane == 2 ? 5 : lane == 4 ? 8 : 11;
+  const unsigned man_bits = (unsigned)(8 * lane) - 1 - exp_bits;
+  const uint64_t exp = (u >> man_bits) & ((1ull << exp_bits) - 1);
+  return exp == (1ull << exp_bits) - 1 && (u & ((1ull << man_bits) - 1)) != 0;
+}
+
+/* y must be -x: integers negate modulo 2^8, floats flip each lane's sign.
+ * With nan_changes non-NULL (a peer's result), a NaN may come back as any
+ * NaN: the lanes where it did are counted there instead of failing. */
+static int verify_ex(const row_state *r, const char *x_before, int64_t *nan_changes) {
   const size_t es = r->dt->size;
   const size_t lane = es == 16 ? 8 : es;
   const int64_t step = r->numel > 4096 ? 4093 : 1;
@@ -353,11 +398,22 @@ static int verify(const row_state *r, const char *x_before) {
           want = (unsigned char)(0u - want);
         else if (b == lane - 1)
           want ^= 0x80u;
-        if ((unsigned char)yv[l + b] != want) return 0;
+        if ((unsigned char)yv[l + b] != want) {
+          if (nan_changes && es > 1 && lane_is_nan((const unsigned char *)xv + l, lane) &&
+              lane_is_nan((const unsigned char *)yv + l, lane)) {
+            ++*nan_changes;
+            break;
+          }
+          return 0;
+        }
       }
     }
   }
   return 1;
+}
+
+static int verify(const row_state *r, const char *x_before) {
+  return verify_ex(r, x_before, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -416,11 +472,11 @@ static void json_escape_free(FILE *f, const char *s) {
 }
 
 static void print_header(void) {
-  printf("%-10s %9s %-7s %-10s %3s | %9s %9s %9s %9s %9s | %6s %6s %6s %6s\n", "dtype", "bytes",
-         "mode", "layout", "thr", "c2op", "memcpy", "loop", "xnnpack", "ref", "/mcpy", "/loop",
-         "/xnn", "/ref");
-  printf("%-10s %9s %-7s %-10s %3s | %9s %9s %9s %9s %9s | %6s %6s %6s %6s\n", "", "", "", "", "",
-         "GB/s", "GB/s", "GB/s", "GB/s", "GB/s", "", "", "", "");
+  printf("%-10s %9s %-7s %-10s %3s | %9s %9s %9s %9s %9s %9s %9s | %6s %6s %6s %6s %6s %6s\n",
+         "dtype", "bytes", "mode", "layout", "thr", "c2op", "memcpy", "loop", "xnnpack", "ref",
+         "numpy", "torch", "/mcpy", "/loop", "/xnn", "/ref", "/numpy", "/torch");
+  printf("%-10s %9s %-7s %-10s %3s | %9s %9s %9s %9s %9s %9s %9s |\n", "", "", "", "", "", "GB/s",
+         "GB/s", "GB/s", "GB/s", "GB/s", "GB/s", "GB/s");
 }
 
 static void format_bytes(int64_t b, char *buf, size_t n) {
@@ -457,6 +513,9 @@ static void report_row(FILE *json, const row_state *r, int64_t nominal, candidat
     else
       printf(" %6s", "-");
   }
+  for (int p = 0; p < NUM_PEERS; p++)
+    if (r->peer_nan_changes[p])
+      printf("  (%s: NaN payloads not kept)", g_peers[p]->name);
   printf("%s\n", ok ? "" : "  WRONG RESULT");
   fflush(stdout);
   if (!json) return;
@@ -477,9 +536,57 @@ static void report_row(FILE *json, const row_state *r, int64_t nominal, candidat
             c[i].name, c[i].median, gbps[i], c[i].iters);
     for (int k = 0; k < c[i].num_samples; k++)
       fprintf(json, "%s%.9g", k ? ", " : "", c[i].samples[k]);
-    fprintf(json, "]}");
+    fprintf(json, "]");
+    /* Of the elements the check reads (every one up to 4096, then every
+     * 4093rd), the NaNs the peer returned with another payload. */
+    if (i == C_NUMPY || i == C_TORCH)
+      fprintf(json, ", \"nan_payloads_changed\": %" PRId64,
+              r->peer_nan_changes[i == C_NUMPY ? PEER_NUMPY : PEER_TORCH]);
+    fprintf(json, "}");
   }
   fprintf(json, "}");
+}
+
+/* The bytes x spans (the elements and the padding between rows). */
+static size_t x_span_bytes(const row_state *r) {
+  int64_t span = (r->shape[0] - 1) * r->xstrides[0] + (r->shape[1] - 1) * r->xstrides[1] + 1;
+  if (r->layout == LAYOUT_TRANSPOSED) span = r->numel;
+  return (size_t)span * r->dt->size;
+}
+
+/* Each loaded peer that can do this row gets its call prepared, run once
+ * on a y cleared first, and checked as c2op's result is (x restored after
+ * an in-place call); a wrong result clears *ok. A peer that cannot do the
+ * row (NumPy with more than one thread) has no column there. */
+static void prepare_peers(row_state *r, candidate *c, char *scratch, int *ok) {
+  static const int cand_of[NUM_PEERS] = {C_NUMPY, C_TORCH};
+  for (int p = 0; p < NUM_PEERS; p++) {
+    if (!g_peers[p]) continue;
+    char why[256] = "";
+    if (g_peers[p]->prepare(&r->x, &r->y, (int)r->threads, &r->peer_call[p], why, sizeof why) !=
+        0) {
+      r->peer_call[p] = NULL;
+      continue;
+    }
+    const size_t xspan = x_span_bytes(r);
+    memcpy(scratch, r->xbuf, xspan);
+    if (r->mode == MODE_OUT) memset(r->ybuf, 0, (size_t)r->bytes);
+    const int ran = g_peers[p]->run(r->peer_call[p]) == 0;
+    int64_t nan_changes = 0;
+    if (!ran || !verify_ex(r, scratch, &nan_changes)) {
+      fprintf(stderr, "c2op-bench: the %s peer's result is wrong in this row\n",
+              g_peers[p]->name);
+      *ok = 0;
+    }
+    r->peer_nan_changes[p] = nan_changes;
+    if (r->mode == MODE_INPLACE) memcpy(r->xbuf, scratch, xspan);
+    c[cand_of[p]].enabled = 1;
+  }
+}
+
+static void release_peers(row_state *r) {
+  for (int p = 0; p < NUM_PEERS; p++)
+    if (r->peer_call[p]) g_peers[p]->release(r->peer_call[p]);
 }
 
 /* One row: set up, verify once, measure, report. */
@@ -501,9 +608,7 @@ static void run_row(FILE *json, const options *o, const dtype_info *dt, int64_t 
   /* Correctness once, out of place into y (x is kept in scratch). */
   int ok = 1;
   {
-    int64_t span = (r.shape[0] - 1) * r.xstrides[0] + (r.shape[1] - 1) * r.xstrides[1] + 1;
-    if (layout == LAYOUT_TRANSPOSED) span = r.numel;
-    const size_t xspan = (size_t)span * dt->size;
+    const size_t xspan = x_span_bytes(&r);
     memcpy(scratch, xbuf, xspan);
     DLTensor x = r.x;
     x.data = scratch;
@@ -517,7 +622,14 @@ static void run_row(FILE *json, const options *o, const dtype_info *dt, int64_t 
       {"loop", run_loop, threads == 1 && layout != LAYOUT_TRANSPOSED, 0, 0, {0}, 0},
       {"xnnpack", NULL, 0, 0, 0, {0}, 0},
       {"ref", run_ref, 0, 0, 0, {0}, 0},
+      {"numpy", run_numpy, 0, 0, 0, {0}, 0},
+      {"torch", run_torch, 0, 0, 0, {0}, 0},
   };
+  if (!o->only_c2op) {
+    int peers_ok = 1;
+    prepare_peers(&r, c, scratch, &peers_ok);
+    if (!peers_ok) ok = 0;
+  }
 #ifdef C2OP_BENCH_HAVE_XNNPACK
   if (dt == &k_dtypes[F32] && layout != LAYOUT_TRANSPOSED) {
     /* Padded rows: XNNPACK's own row pitches; contiguous: one channel. */
@@ -568,6 +680,7 @@ static void run_row(FILE *json, const options *o, const dtype_info *dt, int64_t 
   if (r.xnn_op) xnn_delete_operator(r.xnn_op);
   if (r.xnn_pool) pthreadpool_destroy(r.xnn_pool);
 #endif
+  release_peers(&r);
   c2op_context_destroy(r.ctx);
 }
 
@@ -581,10 +694,14 @@ static void run_overhead(FILE *json, const options *o, char *xbuf, char *ybuf) {
   c2op_context_create(&r.ctx);
   c2op_context_set_num_threads(r.ctx, 1);
   candidate c[NUM_CANDIDATES] = {
-      {"c2op", run_c2op, 1, 0, 0, {0}, 0}, {"memcpy", run_memcpy, 1, 0, 0, {0}, 0},
-      {"loop", run_loop, 1, 0, 0, {0}, 0}, {"xnnpack", NULL, 0, 0, 0, {0}, 0},
-      {"ref", run_ref, 0, 0, 0, {0}, 0},
+      {"c2op", run_c2op, 1, 0, 0, {0}, 0},     {"memcpy", run_memcpy, 1, 0, 0, {0}, 0},
+      {"loop", run_loop, 1, 0, 0, {0}, 0},     {"xnnpack", NULL, 0, 0, 0, {0}, 0},
+      {"ref", run_ref, 0, 0, 0, {0}, 0},       {"numpy", run_numpy, 0, 0, 0, {0}, 0},
+      {"torch", run_torch, 0, 0, 0, {0}, 0},
   };
+  int peers_ok = 1;
+  if (!o->only_c2op) prepare_peers(&r, c, ybuf + (1 << 20), &peers_ok);
+  if (!peers_ok) g_status_failed = 1;
 #ifdef C2OP_BENCH_HAVE_XNNPACK
   if (xnn_create_negate_nc_f32(1, 1, 1, 0, &r.xnn_op) == xnn_status_success &&
       xnn_setup_negate_nc_f32(r.xnn_op, 16, (const float *)r.xbuf, (float *)r.ybuf, NULL) ==
@@ -599,23 +716,65 @@ static void run_overhead(FILE *json, const options *o, char *xbuf, char *ybuf) {
          "memcpy %.1f",
          c[C_C2OP].median * 1e9, c[C_LOOP].median * 1e9, c[C_MEMCPY].median * 1e9);
   if (c[C_XNNPACK].enabled) printf(", xnnpack run %.1f", c[C_XNNPACK].median * 1e9);
+  if (c[C_NUMPY].enabled) printf(", numpy loop %.1f", c[C_NUMPY].median * 1e9);
+  if (c[C_TORCH].enabled) printf(", at::neg_out %.1f", c[C_TORCH].median * 1e9);
   printf(" -> c2op / loop = %.2fx\n\n", c[C_C2OP].median / c[C_LOOP].median);
   if (json) {
     fprintf(json,
             "  \"overhead_16_f32\": {\"c2op_ns\": %.3f, \"loop_ns\": %.3f, \"memcpy_ns\": %.3f",
             c[C_C2OP].median * 1e9, c[C_LOOP].median * 1e9, c[C_MEMCPY].median * 1e9);
     if (c[C_XNNPACK].enabled) fprintf(json, ", \"xnnpack_ns\": %.3f", c[C_XNNPACK].median * 1e9);
+    if (c[C_NUMPY].enabled) fprintf(json, ", \"numpy_ns\": %.3f", c[C_NUMPY].median * 1e9);
+    if (c[C_TORCH].enabled) fprintf(json, ", \"torch_ns\": %.3f", c[C_TORCH].median * 1e9);
     fprintf(json, "},\n");
   }
 #ifdef C2OP_BENCH_HAVE_XNNPACK
   if (r.xnn_op) xnn_delete_operator(r.xnn_op);
 #endif
+  release_peers(&r);
   c2op_context_destroy(r.ctx);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Options                                                                  */
 /* ------------------------------------------------------------------------ */
+
+/* Loads each peer module found in dir (default: c2op-bench's own
+ * directory); says which are missing and why. */
+static void load_peers(const char *dir) {
+  char self[PATH_MAX];
+  if (!dir) {
+    const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return;
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    if (!slash) return;
+    *slash = 0;
+    dir = self;
+  }
+  for (int p = 0; p < NUM_PEERS; p++) {
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", dir, k_peer_files[p]);
+    if (access(path, R_OK) != 0) {
+      printf("c2op-bench: %s not built (the target c2op-bench-peers); its column is left out\n",
+             path);
+      continue;
+    }
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    const c2op_bench_peer *peer = h ? (const c2op_bench_peer *)dlsym(h, "c2op_bench_peer_entry")
+                                    : NULL;
+    char why[256] = "";
+    if (!peer || peer->abi != C2OP_BENCH_PEER_ABI) {
+      printf("c2op-bench: cannot use %s: %s\n", path, h ? "no c2op_bench_peer_entry" : dlerror());
+      continue;
+    }
+    if (peer->open(&g_peer_versions[p], why, sizeof why) != 0) {
+      printf("c2op-bench: the %s peer does not start: %s\n", peer->name, why);
+      continue;
+    }
+    g_peers[p] = peer;
+  }
+}
 
 static int64_t parse_size(const char *s) {
   char *end = NULL;
@@ -675,6 +834,10 @@ int main(int argc, char **argv) {
       o.smoke = 1;
     } else if (strcmp(a, "--only-c2op") == 0) {
       o.only_c2op = 1;
+    } else if (strcmp(a, "--no-peers") == 0) {
+      o.no_peers = 1;
+    } else if (v && strcmp(a, "--peers") == 0) {
+      o.peers_dir = v, i++;
     } else if (v && strcmp(a, "--json") == 0) {
       o.json = v, i++;
     } else if (v && strcmp(a, "--sizes") == 0) {
@@ -741,6 +904,7 @@ int main(int argc, char **argv) {
 #else
   const int have_xnn = 0;
 #endif
+  if (!o.no_peers && !o.only_c2op) load_peers(o.peers_dir);
 
   FILE *json = NULL;
   if (o.json) {
@@ -751,16 +915,23 @@ int main(int argc, char **argv) {
     }
   }
   const double load_before = load_average();
-  printf("c2op-bench: c2op %s, ISA %s, %d CPUs, XNNPACK %s, %d reps (median), %s mode, "
-         "load average %.2f\n",
+  printf("c2op-bench: c2op %s, ISA %s, %d CPUs, XNNPACK %s, NumPy %s, PyTorch %s, %d reps "
+         "(median), %s mode, load average %.2f\n",
          c2op_version_string(), c2op_cpu_isa_name(), (int)g_ncpu,
-         have_xnn ? "linked" : "not built in", o.reps, o.quick ? "quick" : "full", load_before);
+         have_xnn ? "linked" : "not built in",
+         g_peers[PEER_NUMPY] ? g_peer_versions[PEER_NUMPY] : "absent",
+         g_peers[PEER_TORCH] ? g_peer_versions[PEER_TORCH] : "absent", o.reps,
+         o.quick ? "quick" : "full", load_before);
   if (json)
     fprintf(json,
             "{\n  \"tool\": \"c2op-bench\", \"version\": \"%s\", \"isa\": \"%s\", \"cpus\": %d, "
-            "\"xnnpack\": %s, \"reps\": %d, \"quick\": %s, \"load_before\": %.2f,\n",
+            "\"xnnpack\": %s, \"reps\": %d, \"quick\": %s, \"load_before\": %.2f,\n"
+            "  \"samples_in_repetition_order\": true,\n",
             c2op_version_string(), c2op_cpu_isa_name(), (int)g_ncpu, have_xnn ? "true" : "false",
             o.reps, o.quick ? "true" : "false", load_before);
+  for (int p = 0; json && p < NUM_PEERS; p++)
+    if (g_peers[p])
+      fprintf(json, "  \"%s_version\": \"%s\",\n", g_peers[p]->name, g_peer_versions[p]);
   run_overhead(json, &o, xbuf, ybuf);
   print_header();
   if (json) fprintf(json, "  \"rows\": [");

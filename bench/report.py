@@ -8,9 +8,16 @@ Every figure is a median GB/s (bytes read plus written) from the two JSON
 files; ratios are c2op's GB/s over the other's, from the same run of each
 program. The targets that compare c2op with itself (widths against float32,
 in place against out of place, strided against contiguous) use the row's
-`ref` candidate, measured interleaved with it. NumPy and PyTorch ratios use the C-only estimate (the Python call
-overhead taken out) where it exists and the raw figure elsewhere, and say
-which.
+`ref` candidate, measured interleaved with it.
+
+NumPy and PyTorch: c2op-bench measures NumPy's own C inner loop and
+PyTorch's at::neg_out in the same process, interleaved with c2op (C against
+C; bench/peers/), when its peer modules were built. Those figures are the
+ones the NumPy and PyTorch targets use. bench_python.py's figures
+(numpy.negative and torch.neg called from Python) are tabled separately,
+with the Python call overhead; where c2op-bench has no peer figure, the
+verdict falls back to them (the overhead taken out where that estimate
+exists) and says so.
 """
 import argparse
 import json
@@ -42,6 +49,7 @@ class Data:
         self.sizes = sorted({r["nominal_bytes"] for r in c["rows"]})
         self.threads = sorted({r["threads"] for r in c["rows"]})
         self.nthreads = max(self.threads)
+        self.c_peers = {p for r in c["rows"] for p in ("numpy", "torch") if p in r}
 
     def refratio(self, dtype, size, mode="out", layout="contiguous", threads=1):
         """c2op over its interleaved reference in the same row, else None."""
@@ -50,10 +58,18 @@ class Data:
             return None
         return r["c2op"]["gbps"] / r["ref"]["gbps"]
 
-    def g(self, cand, dtype, size, mode="out", layout="contiguous", threads=1, c_only=True):
-        """GB/s of a candidate, or None."""
+    def peer_in_c(self, cand):
+        """Does c2op-bench have this peer (numpy, torch) in C?"""
+        return cand in self.c_peers
+
+    def g(self, cand, dtype, size, mode="out", layout="contiguous", threads=1, c_only=True,
+          python=False):
+        """GB/s of a candidate, or None. NumPy and PyTorch: c2op-bench's
+        same-process C figure when it has the peer, unless python=True;
+        otherwise bench_python's (the C-only estimate when c_only)."""
         k = (dtype, size, mode, layout, threads)
-        if cand in ("c2op", "memcpy", "loop", "xnnpack", "ref"):
+        if cand in ("c2op", "memcpy", "loop", "xnnpack", "ref") or (
+                not python and self.peer_in_c(cand)):
             r = self.crows.get(k)
             return r[cand]["gbps"] if r and cand in r else None
         r = self.prows.get(k)
@@ -62,6 +78,24 @@ class Data:
         if c_only and r[cand].get("gbps_c"):
             return r[cand]["gbps_c"]
         return r[cand]["gbps"]
+
+
+def losing_every_round(d, r, other):
+    """True when c2op took longer than `other` in every repetition round of
+    row r (sample k of each was measured in round k, side by side); None
+    when the JSON's samples are not in round order (older files)."""
+    if not d.c.get("samples_in_repetition_order"):
+        return None
+    a, b = r["c2op"]["samples_s"], r[other]["samples_s"]
+    return len(a) == len(b) and len(a) > 1 and all(x > y for x, y in zip(a, b))
+
+
+def below_figure(d, below, other):
+    """', K of them in every round' for rows below 1.0 against `other`."""
+    flags = [losing_every_round(d, d.crows[k], other) for _, k in below]
+    if not below or any(f is None for f in flags):
+        return ""
+    return " (%d of them slower in every paired round)" % sum(flags)
 
 
 def fmt(v, nd=2):
@@ -133,6 +167,19 @@ def peers_table(d, threads):
                                     fmt(ratio(c, d.g("torch", dt, s, threads=threads)))))
         rows.append(row)
     return table(["size"] + ["%s vs NumPy / PyTorch" % x for x in dts], rows)
+
+
+def python_table(d):
+    rows = []
+    for s in d.sizes:
+        pn = d.g("numpy", "float32", s, c_only=False, python=True)
+        pt = d.g("torch", "float32", s, c_only=False, python=True)
+        cn = d.g("numpy", "float32", s) if d.peer_in_c("numpy") else None
+        ct = d.g("torch", "float32", s) if d.peer_in_c("torch") else None
+        rows.append([human(s), fmt(pn), fmt(cn), fmt(ratio(pn, cn)), fmt(pt), fmt(ct),
+                     fmt(ratio(pt, ct))])
+    return table(["size", "numpy.negative", "NumPy inner loop", "Python/C", "torch.neg",
+                  "at::neg_out", "Python/C"], rows)
 
 
 def layout_table(d, threads=1):
@@ -222,22 +269,26 @@ def verdicts(d):
         worst = min(xs)
         below = [x for x in xs if x[0] < 1.0]
         out.append((">= 1.0x XNNPACK at every size (all float32 rows)", not below,
-                    "min %.2fx at %s %s %s %s thr; %d of %d rows below 1.0" % (
+                    "min %.2fx at %s %s %s %s thr; %d of %d rows below 1.0%s" % (
                         worst[0], human(worst[1][1]), worst[1][2], worst[1][3], worst[1][4],
-                        len(below), len(xs))))
+                        len(below), len(xs), below_figure(d, below, "xnnpack"))))
     for peer, name in (("numpy", "NumPy"), ("torch", "PyTorch")):
         rs = []
         for k, r in d.crows.items():
             p = d.g(peer, *k)
             if p:
                 rs.append((r["c2op"]["gbps"] / p, k))
+        how = ("C against C in the same run: %s" % (
+            "NumPy's inner loop" if peer == "numpy" else "at::neg_out")) if d.peer_in_c(peer) \
+            else "from Python, C-only estimate where it exists"
         if rs:
             worst = min(rs)
             below = [x for x in rs if x[0] < 1.0]
-            out.append((">= 1.0x %s everywhere, every dtype (C-only estimate where it exists)" % name,
-                        not below, "min %.2fx at %s %s %s %s %s thr; %d of %d rows below 1.0" % (
+            out.append((">= 1.0x %s everywhere, every dtype (%s)" % (name, how),
+                        not below, "min %.2fx at %s %s %s %s %s thr; %d of %d rows below 1.0%s" % (
                             worst[0], worst[1][0], human(worst[1][1]), worst[1][2], worst[1][3],
-                            worst[1][4], len(below), len(rs))))
+                            worst[1][4], len(below), len(rs),
+                            below_figure(d, below, peer) if d.peer_in_c(peer) else "")))
     # Widths within 10% of float32, 1 thread, contiguous.
     ws = []
     for k, r in d.crows.items():
@@ -315,8 +366,11 @@ def verdicts(d):
             worst = min(rs)
             below = [x for x in rs if x[0] < 1.0]
             out.append((">= 1.0x torch.neg with %d threads (float32)" % n, not below,
-                        "min %.2fx (%s %s); %d of %d rows below 1.0" % (
-                            worst[0], human(worst[1]), worst[2], len(below), len(rs))))
+                        "min %.2fx (%s %s); %d of %d rows below 1.0%s" % (
+                            worst[0], human(worst[1]), worst[2], len(below), len(rs),
+                            below_figure(d, [(x[0], ("float32", x[1], x[2], "contiguous", n))
+                                             for x in below], "torch")
+                            if d.peer_in_c("torch") else "")))
     return out
 
 
@@ -327,9 +381,11 @@ def plot(d, path):
     panels = [(1, "1 thread")] + ([(d.nthreads, "%d threads" % d.nthreads)] if d.nthreads > 1 else [])
     fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.8), squeeze=False)
     for ax, (t, title) in zip(axes[0], panels):
+        in_c = {p: d.peer_in_c(p) for p in ("numpy", "torch")}
         series = [("c2op", "c2op", "-o"), ("memcpy", "memcpy" if t == 1 else "memcpy (pthreadpool from 1 MiB)", "--s"),
-                  ("xnnpack", "XNNPACK", "-^"), ("numpy", "NumPy (raw)", ":v"),
-                  ("torch", "PyTorch (raw)", ":d")]
+                  ("xnnpack", "XNNPACK", "-^"),
+                  ("numpy", "NumPy (C inner loop)" if in_c["numpy"] else "NumPy (from Python)", ":v"),
+                  ("torch", "PyTorch (at::neg_out)" if in_c["torch"] else "PyTorch (from Python)", ":d")]
         if t == 1:
             series.insert(2, ("loop", "plain C loop", "-.x"))
         for cand, label, style in series:
@@ -370,18 +426,32 @@ def main():
             print("report: %s missing; NumPy and PyTorch columns left out" % a.python, file=sys.stderr)
     d = Data(c, py)
     md = []
-    md.append("Machine: %s CPUs, ISA path %s, XNNPACK %s; medians of %d interleaved repetitions%s." % (
-        c["cpus"], c["isa"], "linked" if c["xnnpack"] else "absent", c["reps"],
-        " (quick mode)" if c.get("quick") else ""))
+    md.append("Machine: %s CPUs, ISA path %s, XNNPACK %s, NumPy %s and PyTorch %s in C; medians of %d "
+              "interleaved repetitions%s." % (
+                  c["cpus"], c["isa"], "linked" if c["xnnpack"] else "absent",
+                  c.get("numpy_version", "absent"), c.get("torch_version", "absent"), c["reps"],
+                  " (quick mode)" if c.get("quick") else ""))
     if py:
         md.append("NumPy %s, PyTorch %s, Python %s; Python call overhead (16 float32): %s." % (
             py["numpy"], py["torch"], py["python"],
             ", ".join("%s %.0f ns" % (k, v) for k, v in py["overhead_16_f32_ns"].items())))
     ov = c.get("overhead_16_f32")
     if ov:
-        md.append("Call on 16 float32 elements: c2op %.1f ns, plain loop %.1f ns, memcpy %.1f ns%s." % (
+        md.append("Call on 16 float32 elements: c2op %.1f ns, plain loop %.1f ns, memcpy %.1f ns%s%s%s." % (
             ov["c2op_ns"], ov["loop_ns"], ov["memcpy_ns"],
-            ", XNNPACK run %.1f ns" % ov["xnnpack_ns"] if "xnnpack_ns" in ov else ""))
+            ", XNNPACK run %.1f ns" % ov["xnnpack_ns"] if "xnnpack_ns" in ov else "",
+            ", NumPy inner loop %.1f ns" % ov["numpy_ns"] if "numpy_ns" in ov else "",
+            ", at::neg_out %.1f ns" % ov["torch_ns"] if "torch_ns" in ov else ""))
+    nan = {}
+    for r in c["rows"]:
+        for p in ("numpy", "torch"):
+            if r.get(p, {}).get("nan_payloads_changed"):
+                nan.setdefault(p, set()).add(r["dtype"])
+    if nan:
+        md.append("Exactness: NaNs came back with another payload from %s (c2op keeps every "
+                  "payload and flips the sign bit)." % "; ".join(
+                      "%s in %s" % ({"numpy": "NumPy", "torch": "at::neg_out"}[p],
+                                    ", ".join(sorted(v))) for p, v in sorted(nan.items())))
     md.append("\n### Targets\n")
     md.append(table(["target", "met", "figure"],
                     [[t, "**met**" if m else "not met", f] for t, m, f in verdicts(d)]))
@@ -393,9 +463,18 @@ def main():
     md.append(dtype_table(d, "inplace"))
     md.append("\n### In place over out of place, 1 thread\n")
     md.append(inplace_table(d))
-    if py:
-        md.append("\n### c2op over NumPy / PyTorch, out of place, 1 thread (C-only estimates where they exist)\n")
+    if d.peer_in_c("numpy") or d.peer_in_c("torch"):
+        md.append("\n### c2op over NumPy / PyTorch, out of place, 1 thread (C against C in the same "
+                  "run: NumPy's inner loop, at::neg_out)\n")
         md.append(peers_table(d, 1))
+    elif py:
+        md.append("\n### c2op over NumPy / PyTorch, out of place, 1 thread (from Python; C-only estimates where they exist)\n")
+        md.append(peers_table(d, 1))
+    if py:
+        md.append("\n### NumPy and PyTorch from Python, float32, out of place, 1 thread (GB/s: "
+                  "numpy.negative(x, out=y) and torch.neg(x, out=y) as called, against their C "
+                  "entry points in c2op-bench)\n")
+        md.append(python_table(d))
     md.append("\n### Strided layouts, float32, 1 thread (GB/s)\n")
     md.append(layout_table(d))
     if any(k[3] == "shifted" for k in d.crows):

@@ -2,11 +2,14 @@
 # Installs what `make bench` needs beyond the core build deps, when missing,
 # and says so. Debian packages: libxnnpack-dev and libpthreadpool-dev (the
 # XNNPACK baseline, linked when present), python3-numpy and python3-torch
-# (the Python peers), python3-matplotlib (the plot). Nothing here is needed
-# by `make test`. A package that fails to install is reported and skipped:
+# (the Python peers), python3-dev and libtorch-dev (c2op-bench's peer
+# modules: NumPy's inner loop through an embedded Python, PyTorch's
+# at::neg_out in C++; bench/peers/), python3-matplotlib (the plot). Nothing
+# here is needed by `make test`. A package that fails to install is reported and skipped:
 # the benchmark then leaves that column out and says so.
 missing=""
-for pkg in libxnnpack-dev libpthreadpool-dev python3-numpy python3-torch python3-matplotlib; do
+for pkg in libxnnpack-dev libpthreadpool-dev python3-numpy python3-torch python3-dev libtorch-dev \
+    python3-matplotlib; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
     missing="$missing $pkg"
 done
