@@ -440,16 +440,15 @@ c2op_status c2op__cpu_unary_span_planned(const c2op_context *ctx, const char *x,
                                          int64_t numel, size_t elem_size,
                                          const c2op__unary_kernel *kernel) {
   const c2op__span one = {x, y, numel, elem_size}, *span = &one;
-  /* What run_plan would choose for a lane-aligned span, the same elements
-   * or disjoint, on one thread with regular stores: kernel->contig over the
-   * whole run. Called here without building the 800-byte plan, which cost
-   * about 450 instructions a call: 64 KiB of int8 in place ran 6% behind a
-   * plain loop through it (219 against 232 GB/s, and behind NumPy's own
-   * loop in c2op-bench). */
+  /* What run_plan would choose for a lane-aligned span (the same elements
+   * or disjoint, as every caller's is) on one thread with regular stores:
+   * kernel->contig over the whole run. Called here without building the
+   * 800-byte plan, which cost about 450 instructions a call: 64 KiB of int8
+   * in place ran 6% behind a plain loop through it (219 against 232 GB/s,
+   * and behind NumPy's own loop in c2op-bench). */
   ensure_settings();
   const int64_t bytes = span->numel * (int64_t)span->elem_size;
   if (span->numel > 0 && lane_aligned(span->x, span->y, span->elem_size) &&
-      !c2op__span_partial_overlap(span) &&
       pass_threads(c2op__context_threads(ctx), bytes, span->numel) == 1 &&
       !would_stream(kernel, span->x == span->y, bytes, 1, bytes)) {
     kernel->contig(span->x, span->y, span->numel, span->elem_size);
