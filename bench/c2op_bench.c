@@ -685,7 +685,7 @@ static void run_row(FILE *json, const options *o, const dtype_info *dt, int64_t 
 }
 
 /* Call overhead: 16 float32 elements, time per call of c2op and the loop. */
-static void run_overhead(FILE *json, const options *o, char *xbuf, char *ybuf) {
+static void run_overhead(FILE *json, const options *o, char *xbuf, char *ybuf, char *scratch) {
   row_state r;
   memset(&r, 0, sizeof r);
   r.dt = &k_dtypes[F32];
@@ -700,7 +700,7 @@ static void run_overhead(FILE *json, const options *o, char *xbuf, char *ybuf) {
       {"torch", run_torch, 0, 0, 0, {0}, 0},
   };
   int peers_ok = 1;
-  if (!o->only_c2op) prepare_peers(&r, c, ybuf + (1 << 20), &peers_ok);
+  if (!o->only_c2op) prepare_peers(&r, c, scratch, &peers_ok);
   if (!peers_ok) g_status_failed = 1;
 #ifdef C2OP_BENCH_HAVE_XNNPACK
   if (xnn_create_negate_nc_f32(1, 1, 1, 0, &r.xnn_op) == xnn_status_success &&
@@ -932,7 +932,7 @@ int main(int argc, char **argv) {
   for (int p = 0; json && p < NUM_PEERS; p++)
     if (g_peers[p])
       fprintf(json, "  \"%s_version\": \"%s\",\n", g_peers[p]->name, g_peer_versions[p]);
-  run_overhead(json, &o, xbuf, ybuf);
+  run_overhead(json, &o, xbuf, ybuf, scratch);
   print_header();
   if (json) fprintf(json, "  \"rows\": [");
   for (int li = 0; li < o.num_layouts; li++)
