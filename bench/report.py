@@ -91,11 +91,16 @@ def losing_every_round(d, r, other):
 
 
 def below_figure(d, below, other):
-    """', K of them in every round' for rows below 1.0 against `other`."""
+    """' (K of them slower in every paired round: row ratio, ...)' for the
+    rows below 1.0 against `other`, naming those K."""
     flags = [losing_every_round(d, d.crows[k], other) for _, k in below]
     if not below or any(f is None for f in flags):
         return ""
-    return " (%d of them slower in every paired round)" % sum(flags)
+    every = sorted((v, k) for (v, k), f in zip(below, flags) if f)
+    names = "; ".join("%s %s %s %s %d thr %.2fx" % (k[0], human(k[1]), k[2], k[3], k[4], v)
+                      for v, k in every)
+    return " (%d of them slower in every paired round%s)" % (len(every),
+                                                           ": " + names if every else "")
 
 
 def fmt(v, nd=2):
