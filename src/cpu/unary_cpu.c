@@ -436,26 +436,34 @@ static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t t
   }
 }
 
+/* 1 when run_plan would run a dense one-dim pass of `numel` elements
+ * from x to y (the same elements or disjoint) as one kernel->contig call
+ * on the calling thread: lane-aligned, one thread, regular stores. Both
+ * ways into the driver call the kernel directly then. */
+static inline int one_contig_call(const c2op_context *ctx, const char *x, const char *y,
+                                  int64_t numel, size_t elem_size,
+                                  const c2op__unary_kernel *kernel) {
+  ensure_settings();
+  const int64_t bytes = numel * (int64_t)elem_size;
+  return numel > 0 && lane_aligned(x, y, elem_size) &&
+         pass_threads(c2op__context_threads(ctx), bytes, numel) == 1 &&
+         !would_stream(kernel, x == y, bytes, 1, bytes);
+}
+
 c2op_status c2op__cpu_unary_span_planned(const c2op_context *ctx, const char *x, char *y,
                                          int64_t numel, size_t elem_size,
                                          const c2op__unary_kernel *kernel) {
-  const c2op__span one = {x, y, numel, elem_size}, *span = &one;
-  /* What run_plan would choose for a lane-aligned span (the same elements
-   * or disjoint, as every caller's is) on one thread with regular stores:
-   * kernel->contig over the whole run. Called here without building the
-   * 800-byte plan, which cost about 450 instructions a call: 64 KiB of int8
-   * in place ran 6% behind a plain loop through it (219 against 232 GB/s,
-   * and behind NumPy's own loop in c2op-bench). */
-  ensure_settings();
-  const int64_t bytes = span->numel * (int64_t)span->elem_size;
-  if (span->numel > 0 && lane_aligned(span->x, span->y, span->elem_size) &&
-      pass_threads(c2op__context_threads(ctx), bytes, span->numel) == 1 &&
-      !would_stream(kernel, span->x == span->y, bytes, 1, bytes)) {
-    kernel->contig(span->x, span->y, span->numel, span->elem_size);
+  /* Without building the 800-byte plan where the kernel alone does the
+   * pass: through the plan a call cost about 450 instructions, and 64 KiB
+   * of int8 in place ran 6% behind a plain loop (219 against 232 GB/s, and
+   * behind NumPy's own loop in c2op-bench). */
+  if (one_contig_call(ctx, x, y, numel, elem_size, kernel)) {
+    kernel->contig(x, y, numel, elem_size);
     return C2OP_OK;
   }
+  const c2op__span span = {x, y, numel, elem_size};
   c2op__plan plan;
-  c2op__plan_of_span(span, &plan);
+  c2op__plan_of_span(&span, &plan);
   return c2op__cpu_unary(ctx, &plan, kernel);
 }
 
@@ -535,7 +543,7 @@ c2op_status c2op__cpu_unary(const c2op_context *ctx, const c2op__plan *plan,
   if (plan->numel == 0) return C2OP_OK;
   const int64_t bytes = plan->numel * (int64_t)plan->elem_size;
   if (plan->ndim == 1 && plan->xs[0] == 1 && plan->ys[0] == 1 && !plan->overlap &&
-      c2op__direct_pass(plan->x, plan->y, bytes, plan->elem_size)) {
+      one_contig_call(ctx, plan->x, plan->y, plan->numel, plan->elem_size, kernel)) {
     kernel->contig(plan->x, plan->y, plan->numel, plan->elem_size);
     return C2OP_OK;
   }

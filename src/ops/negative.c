@@ -145,10 +145,10 @@ __attribute__((noinline)) static c2op_status negative_planned(const c2op_context
 c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
   c2op__clear_error();
   /* The common cases skip the general checks and planning, which would
-   * cost more than a small tensor's work; the result is the same. First
-   * the smallest, straight to the kernel, with the fewest checks
-   * (docs/PERFORMANCE.md, "Call overhead"); then padded rows; then the
-   * rest. */
+   * cost more than a small tensor's work; the result is the same. Dense
+   * tensors with the fewest checks (docs/PERFORMANCE.md, "Call overhead"):
+   * small ones straight to the kernel, larger ones to the driver without a
+   * plan; then padded rows; then the rest. */
   const c2op__unary_kernel *kernel;
   c2op__span span;
   const int fast = x && y ? c2op__fast_direct(x, y, &span) : C2OP__FAST_NONE;
