@@ -109,7 +109,13 @@ C2OP__INLINE void negate_avx512_pair(c2op__neg_kind kind, const uint8_t *x0, uin
  * for these rows, gained 1.01-1.02x from the change, within the noise, and
  * are left as they are. Below 2 KiB the masked end cost 0.3-0.5 ns a call
  * (100 bytes: 0.97x, int8 1001 bytes: 0.965x). docs/PERFORMANCE.md, "NumPy
- * and PyTorch in C". */
+ * and PyTorch in C". From this size on, too, a pass whose middle ends at
+ * its last byte (y's alignment decides) reads nothing after it; below, the
+ * last 64 bytes are loaded before the middle whether they are stored or
+ * not. For padded rows of 4000 bytes copied into a compact y, one row in
+ * two ended so, and that unneeded read, before the row's other lines and
+ * straddling two of them, cost 3-4% of the pass at 1-4 MiB (docs/
+ * PERFORMANCE.md, "Rows that run backward"). */
 #define MASKED_TAIL_MIN 2048
 
 /* One vector from byte i of x to byte i of y. */
@@ -147,8 +153,9 @@ C2OP__INLINE void negate_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *
   const __m512i head = neg512(kind, _mm512_loadu_si512(x));
   size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 63) : 0;
   const size_t stop = i + ((bytes - i) & ~(size_t)63); /* the middle's end */
-  if (stop != bytes && bytes >= MASKED_TAIL_MIN) {
-    /* The bytes past the middle, after it, masked (see MASKED_TAIL_MIN).
+  if (bytes >= MASKED_TAIL_MIN) {
+    /* The bytes past the middle, after it, masked (see MASKED_TAIL_MIN),
+     * and only when the middle leaves any (y's alignment decides).
      * The middle is written out twice, once on each branch. One copy with
      * the end chosen by a flag is 290 bytes smaller but needs a stack
      * frame; calls of 64 and 100 bytes read 0.92-0.94x with it (both
@@ -156,7 +163,7 @@ C2OP__INLINE void negate_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *
      * this file moved 64-byte calls by 5% too (code placement). */
     C2OP__NEGATE_MIDDLE(64, step4_avx512, step1_avx512, kind, x, y, i, bytes);
     if (i != 0) _mm512_storeu_si512(y, head);
-    negate_masked(kind, x + stop, y + stop, bytes - stop);
+    if (stop != bytes) negate_masked(kind, x + stop, y + stop, bytes - stop);
     return;
   }
   const __m512i tail = neg512(kind, _mm512_loadu_si512(x + bytes - 64));
