@@ -224,6 +224,11 @@ static void check_kernel(const buffers *b, const c2op__negate_kernels *table, co
               check_one(b, kc->kernel, kc->kernel->contig_big_inplace, "contig_big_inplace",
                         ref->kernel, lane, elem, n, xs, ys, inplace))
             return;
+          /* The regular pass, always forward: the rows of a large sweep. */
+          if (kc->kernel->contig_fwd &&
+              check_one(b, kc->kernel, kc->kernel->contig_fwd, "contig_fwd", ref->kernel, lane,
+                        elem, n, xs, ys, inplace))
+            return;
         }
       }
     }
@@ -314,6 +319,9 @@ static void vector_kernels_take_starts_off_the_lane(void) {
                 check_one(&b, k, k->contig_big_inplace, "contig_big_inplace", ref[c].kernel, lane,
                           lane, sizes[si], shifts[sh][0], shifts[sh][1], inplace))
               goto next_kernel;
+            if (k->contig_fwd && check_one(&b, k, k->contig_fwd, "contig_fwd", ref[c].kernel, lane,
+                                           lane, sizes[si], shifts[sh][0], shifts[sh][1], inplace))
+              goto next_kernel;
           }
     next_kernel:;
     }
@@ -382,7 +390,9 @@ static void vector_kernels_run_either_way_across_a_page(void) {
                                              lane, sizes[si], s, s, inplace)) ||
                   (k->contig_nt_shared &&
                    check_one(&b, k, k->contig_nt_shared, "contig_nt_shared", ref[c].kernel, lane,
-                             lane, sizes[si], s, s, inplace)))
+                             lane, sizes[si], s, s, inplace)) ||
+                  (k->contig_fwd && check_one(&b, k, k->contig_fwd, "contig_fwd", ref[c].kernel,
+                                              lane, lane, sizes[si], s, s, inplace)))
                 goto next_kernel;
             }
       }

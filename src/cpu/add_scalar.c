@@ -37,7 +37,8 @@
     }                                                                          \
   }                                                                            \
   const c2op__unary_kernel c2op__##NAME##__scalar = {#NAME "__scalar", NAME##_contig, \
-                                                     NAME##_strided, NULL, NULL, NULL, NULL};
+                                                     NAME##_strided, NULL, NULL, NULL, NULL, \
+                                                     NULL};
 
 ADD_KERNELS(x8_add, uint8_t, 1, (unsigned)u + v)
 ADD_KERNELS(x16_add, uint16_t, 2, (unsigned)u + v)

@@ -124,7 +124,8 @@ C2OP__INLINE void step4_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, 
 C2OP__INLINE void negate_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t bytes,
                               int streaming) {
   size_t begin, end;
-  if (streaming && c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
+  if (streaming && streaming != C2OP__REGULAR_FORWARD &&
+      c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
     stream_avx2(kind, x, y, begin, end, bytes, streaming != 2, streaming == 1);
     return;
   }
@@ -138,13 +139,14 @@ C2OP__INLINE void negate_avx2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
   /* From y's first 32-byte boundary when y is lane-aligned (a whole number
    * of lanes away), else from 0. */
   size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 31) : 0;
-  C2OP__NEGATE_MIDDLE(32, step4_avx2, step1_avx2, kind, x, y, i, bytes);
+  C2OP__NEGATE_MIDDLE(32, step4_avx2, step1_avx2, kind, x, y, i, bytes,
+                      streaming == C2OP__REGULAR_FORWARD);
   /* (each only where the middle's whole vectors leave bytes to it) */
   if (i != 0) _mm256_storeu_si256((__m256i *)y, head);
   if ((bytes - i) & 31) _mm256_storeu_si256((__m256i *)(y + bytes - 32), tail);
 }
 
-C2OP__NEGATE_KERNELS(avx2, negate_avx2, 1, 128)
+C2OP__NEGATE_KERNELS(avx2, negate_avx2, 1, 1, 128)
 
 #else
 /* Not an x86 target: nothing to build (ISO C wants a declaration). */

@@ -141,7 +141,8 @@ C2OP__INLINE void step4_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *y
 C2OP__INLINE void negate_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t bytes,
                                 int streaming) {
   size_t begin, end;
-  if (streaming && c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
+  if (streaming && streaming != C2OP__REGULAR_FORWARD &&
+      c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
     stream_avx512(kind, x, y, begin, end, bytes, streaming != 2, streaming == 1);
     return;
   }
@@ -161,19 +162,21 @@ C2OP__INLINE void negate_avx512(c2op__neg_kind kind, const uint8_t *x, uint8_t *
      * frame; calls of 64 and 100 bytes read 0.92-0.94x with it (both
      * orders of an in-process A/B), though builds differing only outside
      * this file moved 64-byte calls by 5% too (code placement). */
-    C2OP__NEGATE_MIDDLE(64, step4_avx512, step1_avx512, kind, x, y, i, bytes);
+    C2OP__NEGATE_MIDDLE(64, step4_avx512, step1_avx512, kind, x, y, i, bytes,
+                        streaming == C2OP__REGULAR_FORWARD);
     if (i != 0) _mm512_storeu_si512(y, head);
     if (stop != bytes) negate_masked(kind, x + stop, y + stop, bytes - stop);
     return;
   }
   const __m512i tail = neg512(kind, _mm512_loadu_si512(x + bytes - 64));
-  C2OP__NEGATE_MIDDLE(64, step4_avx512, step1_avx512, kind, x, y, i, bytes);
+  C2OP__NEGATE_MIDDLE(64, step4_avx512, step1_avx512, kind, x, y, i, bytes,
+                      streaming == C2OP__REGULAR_FORWARD);
   /* (each only where the middle's whole vectors leave bytes to it) */
   if (i != 0) _mm512_storeu_si512(y, head);
   if (stop != bytes) _mm512_storeu_si512(y + bytes - 64, tail);
 }
 
-C2OP__NEGATE_KERNELS(avx512, negate_avx512, 1, 256)
+C2OP__NEGATE_KERNELS(avx512, negate_avx512, 1, 1, 256)
 
 #else
 /* Not an x86 target: nothing to build (ISO C wants a declaration). */

@@ -74,13 +74,19 @@ C2OP__INLINE void c2op__negate_lanes(c2op__neg_kind kind, const uint8_t *x, uint
   }
 }
 
+/* BODY's last argument for a regular pass whose loop always runs forward
+ * (cpu/kernels.h, contig_fwd). */
+#define C2OP__REGULAR_FORWARD 4
+
 /* Defines kernel NAME of ISA (c2op__NAME__ISA) from the ISA's generic body
  * BODY(kind, x, y, bytes, streaming) (streaming 0: regular; 1: the
  * streaming loop with non-temporal stores; 2: the same loop with regular
- * stores; 3: as 1, always forward) and, when NT is 1 (the ISA has
- * streaming stores), its streaming pair body BODY##_pair(kind, x0, y0, x1,
- * y1, bytes). */
-#define C2OP__NEGATE_KERNEL(NAME, KIND, ISA, BODY, NT)                                             \
+ * stores; 3: as 1, always forward; C2OP__REGULAR_FORWARD: as 0, always
+ * forward) and, when NT is 1 (the ISA has streaming stores), its streaming
+ * pair body BODY##_pair(kind, x0, y0, x1, y1, bytes). REV is 1 when the
+ * regular pass may run backward (cpu/negate_x86.h, c2op__run_backward):
+ * then contig_fwd is the forward-only one. */
+#define C2OP__NEGATE_KERNEL(NAME, KIND, ISA, BODY, NT, REV)                                        \
   static void NAME##_##ISA(const void *x, void *y, int64_t n, size_t elem_size) {                  \
     BODY(KIND, (const uint8_t *)x, (uint8_t *)y, (size_t)n *elem_size, 0);                         \
   }                                                                                                \
@@ -93,26 +99,33 @@ C2OP__INLINE void c2op__negate_lanes(c2op__neg_kind kind, const uint8_t *x, uint
   static void NAME##_##ISA##_shared(const void *x, void *y, int64_t n, size_t elem_size) {         \
     BODY(KIND, (const uint8_t *)x, (uint8_t *)y, (size_t)n *elem_size, 3);                         \
   }                                                                                                \
+  static void NAME##_##ISA##_fwd(const void *x, void *y, int64_t n, size_t elem_size) {            \
+    BODY(KIND, (const uint8_t *)x, (uint8_t *)y, (size_t)n *elem_size, C2OP__REGULAR_FORWARD);     \
+  }                                                                                                \
   static void NAME##_##ISA##_pair(const void *x0, void *y0, const void *x1, void *y1, int64_t n,   \
                                   size_t elem_size) {                                              \
     BODY##_pair(KIND, (const uint8_t *)x0, (uint8_t *)y0, (const uint8_t *)x1, (uint8_t *)y1,      \
                 (size_t)n *elem_size);                                                             \
   }                                                                                                \
-  static const c2op__unary_kernel c2op__##NAME##__##ISA = {                                        \
-      #NAME "__" #ISA, NAME##_##ISA, c2op__##NAME##_strided__scalar,                               \
-      (NT) ? NAME##_##ISA##_nt : NULL, (NT) ? NAME##_##ISA##_pair : NULL,                          \
-      (NT) ? NAME##_##ISA##_big : NULL, (NT) ? NAME##_##ISA##_shared : NULL};
+  static const c2op__unary_kernel c2op__##NAME##__##ISA = {#NAME "__" #ISA,                        \
+                                                           NAME##_##ISA,                           \
+                                                           c2op__##NAME##_strided__scalar,         \
+                                                           (NT) ? NAME##_##ISA##_nt : NULL,        \
+                                                           (NT) ? NAME##_##ISA##_pair : NULL,      \
+                                                           (NT) ? NAME##_##ISA##_big : NULL,       \
+                                                           (NT) ? NAME##_##ISA##_shared : NULL,    \
+                                                           (REV) ? NAME##_##ISA##_fwd : NULL};
 
 /* Defines the seven negation kernels of ISA and its table
- * c2op__negate_kernels__ISA. */
-#define C2OP__NEGATE_KERNELS(ISA, BODY, NT, TILE_BYTES)                                            \
-  C2OP__NEGATE_KERNEL(x8_neg, C2OP__NEG_X8, ISA, BODY, NT)                                         \
-  C2OP__NEGATE_KERNEL(x16_neg, C2OP__NEG_X16, ISA, BODY, NT)                                       \
-  C2OP__NEGATE_KERNEL(x32_neg, C2OP__NEG_X32, ISA, BODY, NT)                                       \
-  C2OP__NEGATE_KERNEL(x64_neg, C2OP__NEG_X64, ISA, BODY, NT)                                       \
-  C2OP__NEGATE_KERNEL(x16_signflip, C2OP__FLIP_X16, ISA, BODY, NT)                                 \
-  C2OP__NEGATE_KERNEL(x32_signflip, C2OP__FLIP_X32, ISA, BODY, NT)                                 \
-  C2OP__NEGATE_KERNEL(x64_signflip, C2OP__FLIP_X64, ISA, BODY, NT)                                 \
+ * c2op__negate_kernels__ISA (NT and REV: see C2OP__NEGATE_KERNEL). */
+#define C2OP__NEGATE_KERNELS(ISA, BODY, NT, REV, TILE_BYTES)                                       \
+  C2OP__NEGATE_KERNEL(x8_neg, C2OP__NEG_X8, ISA, BODY, NT, REV)                                    \
+  C2OP__NEGATE_KERNEL(x16_neg, C2OP__NEG_X16, ISA, BODY, NT, REV)                                  \
+  C2OP__NEGATE_KERNEL(x32_neg, C2OP__NEG_X32, ISA, BODY, NT, REV)                                  \
+  C2OP__NEGATE_KERNEL(x64_neg, C2OP__NEG_X64, ISA, BODY, NT, REV)                                  \
+  C2OP__NEGATE_KERNEL(x16_signflip, C2OP__FLIP_X16, ISA, BODY, NT, REV)                            \
+  C2OP__NEGATE_KERNEL(x32_signflip, C2OP__FLIP_X32, ISA, BODY, NT, REV)                            \
+  C2OP__NEGATE_KERNEL(x64_signflip, C2OP__FLIP_X64, ISA, BODY, NT, REV)                            \
   const c2op__negate_kernels c2op__negate_kernels__##ISA = {                                       \
       .neg = {&c2op__x8_neg__##ISA, &c2op__x16_neg__##ISA, &c2op__x32_neg__##ISA,                  \
               &c2op__x64_neg__##ISA},                                                              \

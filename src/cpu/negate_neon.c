@@ -61,7 +61,7 @@ C2OP__INLINE void negate_neon_pair(c2op__neg_kind kind, const uint8_t *x0, uint8
   negate_neon(kind, x1, y1, bytes, 0);
 }
 
-C2OP__NEGATE_KERNELS(neon, negate_neon, 0, 64)
+C2OP__NEGATE_KERNELS(neon, negate_neon, 0, 0, 64)
 
 #else
 /* Not an AArch64 target: nothing to build (ISO C wants a declaration). */

@@ -124,7 +124,8 @@ static void copy_strided(const char *x, int64_t sx, char *y, int64_t sy, int64_t
 /* The scalar kernels: the reference every ISA's kernels are tested against. */
 #define SCALAR_KERNEL(NAME, CONTIG)                                            \
   const c2op__unary_kernel c2op__##NAME##__scalar = {                          \
-      #NAME "__scalar", CONTIG, c2op__##NAME##_strided__scalar, NULL, NULL, NULL, NULL};
+      #NAME "__scalar", CONTIG, c2op__##NAME##_strided__scalar, NULL, NULL, NULL, NULL,  \
+      NULL};
 SCALAR_KERNEL(x8_neg, x8_neg_contig)
 SCALAR_KERNEL(x16_neg, x16_neg_contig)
 SCALAR_KERNEL(x32_neg, x32_neg_contig)
@@ -133,7 +134,8 @@ SCALAR_KERNEL(x16_signflip, x16_flip_contig)
 SCALAR_KERNEL(x32_signflip, x32_flip_contig)
 SCALAR_KERNEL(x64_signflip, x64_flip_contig)
 const c2op__unary_kernel c2op__copy__scalar = {"copy__scalar", copy_contig, copy_strided,
-                                                NULL,           NULL,        NULL, NULL};
+                                                NULL,           NULL,        NULL,
+                                                NULL,           NULL};
 
 const c2op__negate_kernels c2op__negate_kernels__scalar = {
     .neg = {&c2op__x8_neg__scalar, &c2op__x16_neg__scalar, &c2op__x32_neg__scalar,

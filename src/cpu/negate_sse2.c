@@ -105,7 +105,8 @@ C2OP__INLINE void step4_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, 
 C2OP__INLINE void negate_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y, size_t bytes,
                               int streaming) {
   size_t begin, end;
-  if (streaming && c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
+  if (streaming && streaming != C2OP__REGULAR_FORWARD &&
+      c2op__stream_span(y, bytes, c2op__neg_lane(kind), &begin, &end)) {
     stream_sse2(kind, x, y, begin, end, bytes, streaming != 2, streaming == 1);
     return;
   }
@@ -119,13 +120,14 @@ C2OP__INLINE void negate_sse2(c2op__neg_kind kind, const uint8_t *x, uint8_t *y,
   /* From y's first 16-byte boundary when y is lane-aligned (a whole number
    * of lanes away), else from 0. */
   size_t i = ((uintptr_t)y & (lane - 1)) == 0 ? (size_t)(-(uintptr_t)y & 15) : 0;
-  C2OP__NEGATE_MIDDLE(16, step4_sse2, step1_sse2, kind, x, y, i, bytes);
+  C2OP__NEGATE_MIDDLE(16, step4_sse2, step1_sse2, kind, x, y, i, bytes,
+                      streaming == C2OP__REGULAR_FORWARD);
   /* (each only where the middle's whole vectors leave bytes to it) */
   if (i != 0) _mm_storeu_si128((__m128i *)y, head);
   if ((bytes - i) & 15) _mm_storeu_si128((__m128i *)(y + bytes - 16), tail);
 }
 
-C2OP__NEGATE_KERNELS(sse2, negate_sse2, 1, 64)
+C2OP__NEGATE_KERNELS(sse2, negate_sse2, 1, 1, 64)
 
 #else
 /* Not an x86 target: nothing to build (ISO C wants a declaration). */

@@ -109,12 +109,13 @@ C2OP__INLINE int c2op__run_backward(const uint8_t *x, const uint8_t *y) {
 /* The middle of a regular pass: whole V-byte vectors from byte `i` of x
  * and y while they fit in `bytes`, four at a time through STEP4(kind, x, y,
  * at, down) and then one at a time through STEP1(kind, x, y, at); forward,
- * or last vector first when c2op__run_backward says so (STEP4 then takes
- * its four highest first: `down` is 1). One definition for the SSE2, AVX2
- * and AVX-512 bodies, each with its own vector width and steps. */
-#define C2OP__NEGATE_MIDDLE(V, STEP4, STEP1, kind, x, y, i, bytes)                                 \
+ * or, unless `fwd` is 1 (contig_fwd), last vector first when
+ * c2op__run_backward says so (STEP4 then takes its four highest first:
+ * `down` is 1). One definition for the SSE2, AVX2 and AVX-512 bodies, each
+ * with its own vector width and steps. */
+#define C2OP__NEGATE_MIDDLE(V, STEP4, STEP1, kind, x, y, i, bytes, fwd)                            \
   do {                                                                                             \
-    if (c2op__run_backward((x), (y))) {                                                            \
+    if (!(fwd) && c2op__run_backward((x), (y))) {                                                  \
       /* the same whole vectors as forward, from the last */                                       \
       size_t c2op_j_ = (i) + (((bytes) - (i)) & ~(size_t)((V)-1));                                 \
       for (; c2op_j_ >= (i) + 4 * (size_t)(V); c2op_j_ -= 4 * (size_t)(V))                         \

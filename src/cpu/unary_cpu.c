@@ -68,6 +68,25 @@
 #define PARTS_PER_THREAD 2
 #define ONE_PART_MAX_BYTES ((int64_t)512 << 10)
 
+/* A sweep over several rows whose x takes at least this many bytes per
+ * thread runs each row forward (kernel->contig_fwd). contig runs a row
+ * backward when y sits 1-512 bytes past x modulo the page, against 4K
+ * aliasing; that gains on one long pass, and on rows held in the L2, but
+ * descending rows inside an ascending sweep out of the L2 lost 9-21% at
+ * 768 KiB-4 MiB of rows of 1000 and 4000 bytes (Zen 4 VM, L2 1 MiB, y 64
+ * bytes past x, in-process A/B of the two loops, medians of 15-21 paired
+ * rounds); at 512 KiB the two were level, and up to 256 KiB backward
+ * gained 2-14%. Into a compact y from padded rows the distance changes
+ * from row to row, and one row in eight ran backward: 4% of the pass
+ * (docs/PERFORMANCE.md, "Rows that run backward"). */
+#define C2OP__ROWS_FORWARD_BYTES ((int64_t)512 << 10)
+
+/* The contiguous kernel for each row of a sweep of `bytes` of x per
+ * thread (C2OP__ROWS_FORWARD_BYTES). */
+static inline c2op__contig_fn rows_contig(const c2op__unary_kernel *k, int64_t bytes) {
+  return bytes >= C2OP__ROWS_FORWARD_BYTES && k->contig_fwd ? k->contig_fwd : k->contig;
+}
+
 static int64_t parallel_min_bytes;
 static int64_t streaming_bytes;
 static atomic_int settings_ready; /* set once all are read */
@@ -400,7 +419,7 @@ static void run_plan(const c2op__plan *p, const c2op__unary_kernel *k, int32_t t
   if (p->xs[0] == 1 && p->ys[0] == 1 && lane_aligned(p->x, p->y, p->elem_size)) {
     const int stream = would_stream(k, p->inplace, bytes, threads, p->shape[0] * e);
     /* On several threads the streaming loop always runs forward (cpu/kernels.h). */
-    pass.contig = !stream       ? k->contig
+    pass.contig = !stream       ? (p->ndim > 1 ? rows_contig(k, bytes / threads) : k->contig)
                   : p->inplace  ? k->contig_big_inplace
                   : threads > 1 ? k->contig_nt_shared
                                 : k->contig_nt;
@@ -522,15 +541,16 @@ c2op_status c2op__cpu_unary_rows(const c2op_context *ctx, const c2op__rows *rows
   if (lane_aligned(rows->x, rows->y, e) &&
       !would_stream(kernel, rows->inplace, bytes, threads, rows->cols * (int64_t)e)) {
     const int64_t xstep = rows->xpitch * (int64_t)e, ystep = rows->ypitch * (int64_t)e;
+    const c2op__contig_fn contig = rows_contig(kernel, bytes / threads);
     if (threads < 2) {
-      run_rows(kernel->contig, rows->x, xstep, rows->y, ystep, rows->rows, rows->cols, e);
+      run_rows(contig, rows->x, xstep, rows->y, ystep, rows->rows, rows->cols, e);
       return C2OP_OK;
     }
     const int64_t parts = parts_per_thread(1, 0, bytes) * threads;
     /* Fewer rows than parts (longer ones): the driver splits inside them. */
     if (rows->rows >= parts && rows->rows <= INT32_MAX) {
-      const rows_task_t task = {kernel->contig, rows->x,    rows->y,        xstep,      ystep,
-                                rows->cols,     rows->rows, (int32_t)parts, (uint32_t)e};
+      const rows_task_t task = {contig,     rows->x,    rows->y,        xstep,      ystep,
+                                rows->cols, rows->rows, (int32_t)parts, (uint32_t)e};
       c2op__pool_run(threads, parts, run_rows_task, (void *)&task);
       return C2OP_OK;
     }
