@@ -27,9 +27,9 @@ int main(int argc,char**argv){
   int64_t shp[2]={R,C},xs[2]={P,1},ys[2]={PY,1};
   DLTensor X={X0,{kDLCPU,0},2,{bits==8?kDLInt:kDLFloat,(uint8_t)bits,1},shp,xs,0}; DLTensor Y=X; Y.data=inpl?X0:Y0; Y.strides=inpl?xs:ys;
   if(R==1){X.ndim=1;X.shape=&shp[1];X.strides=NULL;Y.ndim=1;Y.shape=&shp[1];Y.strides=NULL;}
-  double per=2.0*R*C*es; int reps=(int)(8e6/per)+1;
+  double per=2.0*R*C*es; int reps=(int)(8e6/per)+1; if(thr>1&&reps<20)reps=20;
   static double t[2][1001]; for(int k=0;k<2;k++)for(int q=0;q<reps;q++)if(f[k](ctx[k],&X,&Y)){fprintf(stderr,"call failed\n");return 1;}
-  for(int r=0;r<rounds;r++)for(int j=0;j<2;j++){int k=(j+r)&1; double a=now(); for(int q=0;q<reps;q++)f[k](ctx[k],&X,&Y); t[k][r]=(now()-a)/reps;}
+  for(int r=0;r<rounds;r++)for(int j=0;j<2;j++){int k=(j+r)&1; if(thr>1){struct timespec ts={0,20000000}; nanosleep(&ts,NULL); f[k](ctx[k],&X,&Y);} double a=now(); for(int q=0;q<reps;q++)f[k](ctx[k],&X,&Y); t[k][r]=(now()-a)/reps;}
   double rr[1001]; for(int r=0;r<rounds;r++)rr[r]=t[0][r]/t[1][r]; qsort(rr,rounds,8,cmpd);
   int wins=0; for(int r=0;r<rounds;r++)wins+=t[1][r]<t[0][r];
   for(int k=0;k<2;k++)qsort(t[k],rounds,8,cmpd);
