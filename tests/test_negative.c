@@ -644,6 +644,13 @@ static void padded_rows_match_reference_and_padding_stays(void) {
   check_layout_all("padded rows", 2, shape, xs, 0, ys, 0);
   const int64_t shape3[3] = {3, 4, 33}, xs3[3] = {4 * 40, 40, 1}, ys3[3] = {4 * 33 + 5, 33, 1};
   check_layout_all("padded 3d", 3, shape3, xs3, 0, ys3, 0);
+  /* One side compact, the other padded in one dim only: the direct path's
+   * 3-D checks test each dim of each side (c2op__fast_direct). */
+  check_layout_all("3d, y padded outside only", 3, shape3, NULL, 0, ys3, 0);
+  check_layout_all("3d, x padded outside only", 3, shape3, ys3, 0, NULL, 0);
+  check_layout_all("3d, y padded inside only", 3, shape3, NULL, 0, xs3, 0);
+  const int64_t shape2[2] = {4, 33}, ys2[2] = {35, 1};
+  check_layout_all("2d, y padded", 2, shape2, NULL, 0, ys2, 0);
 }
 
 /* 2-D rows (padded, or a slice of columns) take a path of their own: each

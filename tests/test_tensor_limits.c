@@ -103,13 +103,17 @@ static void address_arithmetic_that_overflows_is_refused(void) {
  * byte_offset past int64 from a small data pointer (the sum fits the
  * address space), shapes whose counts overflow int64 to 0 or to 2
  * elements (2^62 x 4, and 0x5555555555555556 x 3, innermost dim first;
- * a dim of INT64_MIN is in test_fuzz_regressions). Both ops, each leaving
- * y untouched. */
+ * a dim of INT64_MIN is in test_fuzz_regressions), and 3-D and 4-D shapes
+ * of dims each within the direct path's limit whose count is 2^63. Both
+ * ops, each leaving y untouched. */
 static void the_direct_path_refuses_what_the_checks_refuse(void) {
   static float small[16];
   int64_t eight[1] = {8};
   int64_t to_zero[2] = {(int64_t)1 << 62, 4};
   int64_t to_two[2] = {INT64_C(0x5555555555555556), 3};
+  /* each dim small enough for the direct path, their count 2^63 */
+  int64_t wide3[3] = {(int64_t)1 << 31, (int64_t)1 << 16, (int64_t)1 << 16};
+  int64_t wide4[4] = {1, (int64_t)1 << 31, (int64_t)1 << 16, (int64_t)1 << 16};
   struct {
     const char *what;
     int32_t ndim;
@@ -123,6 +127,10 @@ static void the_direct_path_refuses_what_the_checks_refuse(void) {
       {"count overflowing to 0", 2, to_zero, 0, C2OP_ERR_OVERFLOW,
        "x: element count of shape overflows int64"},
       {"count overflowing to 2", 2, to_two, 0, C2OP_ERR_OVERFLOW,
+       "x: element count of shape overflows int64"},
+      {"3-D count of 2^63", 3, wide3, 0, C2OP_ERR_OVERFLOW,
+       "x: element count of shape overflows int64"},
+      {"4-D count of 2^63", 4, wide4, 0, C2OP_ERR_OVERFLOW,
        "x: element count of shape overflows int64"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -52,23 +52,39 @@ negate_gradient_planned(const c2op_context *ctx, const DLTensor *x, DLTensor *y)
   return negate_gradient_general(ctx, x, y);
 }
 
+/* What c2op__fast_direct (or c2op__fast_direct_nd) found, carried out. */
+static inline c2op_status negate_gradient_direct(const c2op_context *ctx, const DLTensor *x,
+                                                 DLTensor *y, int fast, const c2op__span *span) {
+  /* (the copy kernel of every ISA: c2op__cpu_unary_kernel_isa) */
+  if (fast == C2OP__FAST_SPAN) {
+    if (span->x != span->y)
+      c2op__copy__scalar.contig(span->x, span->y, span->numel, span->elem_size);
+    return C2OP_OK;
+  }
+  if (fast == C2OP__FAST_SPAN_PLANNED)
+    return span->x == span->y ? C2OP_OK /* nothing to copy */
+                              : c2op__cpu_unary_span_planned(ctx, span->x, span->y, span->numel,
+                                                             span->elem_size, &c2op__copy__scalar);
+  if (fast == C2OP__FAST_ROWS) return negate_gradient_rows(ctx, x, y, span->elem_size);
+  return negate_gradient_planned(ctx, x, y);
+}
+
+/* The direct path for more than C2OP__DIRECT_MAX_DIMS dims, out of line. */
+__attribute__((noinline)) static c2op_status
+negate_gradient_more_dims(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
+  c2op__span span;
+  return negate_gradient_direct(ctx, x, y, c2op__fast_direct_nd(x, y, &span), &span);
+}
+
 c2op_status c2op_negate_gradient_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
   c2op__clear_error();
   /* The common cases (as in c2op_negative_ex) skip the general checks and
    * planning; the result is the same. */
+  if (x && y && (uint32_t)x->ndim > C2OP__DIRECT_MAX_DIMS)
+    return negate_gradient_more_dims(ctx, x, y);
   c2op__span span;
   const int fast = x && y ? c2op__fast_direct(x, y, &span) : C2OP__FAST_NONE;
-  /* (the copy kernel of every ISA: c2op__cpu_unary_kernel_isa) */
-  if (fast == C2OP__FAST_SPAN) {
-    if (span.x != span.y) c2op__copy__scalar.contig(span.x, span.y, span.numel, span.elem_size);
-    return C2OP_OK;
-  }
-  if (fast == C2OP__FAST_SPAN_PLANNED)
-    return span.x == span.y ? C2OP_OK /* nothing to copy */
-                            : c2op__cpu_unary_span_planned(ctx, span.x, span.y, span.numel,
-                                                           span.elem_size, &c2op__copy__scalar);
-  if (fast == C2OP__FAST_ROWS) return negate_gradient_rows(ctx, x, y, span.elem_size);
-  return negate_gradient_planned(ctx, x, y);
+  return negate_gradient_direct(ctx, x, y, fast, &span);
 }
 
 c2op_status c2op_negate_gradient(const DLTensor *x, DLTensor *y) {

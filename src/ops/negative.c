@@ -142,6 +142,28 @@ __attribute__((noinline)) static c2op_status negative_planned(const c2op_context
   return negative_general(ctx, x, y);
 }
 
+/* What c2op__fast_direct (or c2op__fast_direct_nd) found, carried out. */
+static inline c2op_status negative_direct(const c2op_context *ctx, const DLTensor *x, DLTensor *y,
+                                          int fast, const c2op__span *span) {
+  const c2op__unary_kernel *kernel;
+  if (fast == C2OP__FAST_SPAN && (kernel = fast_kernel_entry(x->dtype)) != NULL) {
+    kernel->contig(span->x, span->y, span->numel, span->elem_size);
+    return C2OP_OK;
+  }
+  if (fast == C2OP__FAST_SPAN_PLANNED && (kernel = fast_kernel_entry(x->dtype)) != NULL)
+    return c2op__cpu_unary_span_planned(ctx, span->x, span->y, span->numel, span->elem_size,
+                                        kernel);
+  if (fast == C2OP__FAST_ROWS) return negative_rows(ctx, x, y, span->elem_size);
+  return negative_planned(ctx, x, y);
+}
+
+/* The direct path for more than C2OP__DIRECT_MAX_DIMS dims, out of line. */
+__attribute__((noinline)) static c2op_status negative_more_dims(const c2op_context *ctx,
+                                                                const DLTensor *x, DLTensor *y) {
+  c2op__span span;
+  return negative_direct(ctx, x, y, c2op__fast_direct_nd(x, y, &span), &span);
+}
+
 c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTensor *y) {
   c2op__clear_error();
   /* The common cases skip the general checks and planning, which would
@@ -149,17 +171,10 @@ c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTenso
    * tensors with the fewest checks (docs/PERFORMANCE.md, "Call overhead"):
    * small ones straight to the kernel, larger ones to the driver without a
    * plan; then padded rows; then the rest. */
-  const c2op__unary_kernel *kernel;
+  if (x && y && (uint32_t)x->ndim > C2OP__DIRECT_MAX_DIMS) return negative_more_dims(ctx, x, y);
   c2op__span span;
   const int fast = x && y ? c2op__fast_direct(x, y, &span) : C2OP__FAST_NONE;
-  if (fast == C2OP__FAST_SPAN && (kernel = fast_kernel_entry(x->dtype)) != NULL) {
-    kernel->contig(span.x, span.y, span.numel, span.elem_size);
-    return C2OP_OK;
-  }
-  if (fast == C2OP__FAST_SPAN_PLANNED && (kernel = fast_kernel_entry(x->dtype)) != NULL)
-    return c2op__cpu_unary_span_planned(ctx, span.x, span.y, span.numel, span.elem_size, kernel);
-  if (fast == C2OP__FAST_ROWS) return negative_rows(ctx, x, y, span.elem_size);
-  return negative_planned(ctx, x, y);
+  return negative_direct(ctx, x, y, fast, &span);
 }
 
 c2op_status c2op_negative(const DLTensor *x, DLTensor *y) {
