@@ -31,16 +31,23 @@ c2op_status c2op__after_callback(c2op_status status, const char *what);
 
 /* Set when this thread's last call failed; c2op_last_error() shows the
  * message only then. Initial-exec TLS (one byte of the static TLS block, so
- * a dlopen-ed libc2op still loads): clearing it is one store, where the
- * message buffer's general-dynamic TLS costs a __tls_get_addr call. */
+ * a dlopen-ed libc2op still loads): clearing it is one load (and a store
+ * after a failure), where the message buffer's general-dynamic TLS costs a
+ * __tls_get_addr call. */
 #ifdef __cplusplus /* the CUDA sources are C++ (nvcc takes no tls_model) */
 extern thread_local unsigned char c2op__has_error;
 #else
 extern _Thread_local unsigned char c2op__has_error __attribute__((tls_model("initial-exec")));
 #endif
 
-/* Clears the last error; every public fallible entry point calls it first. */
-static inline void c2op__clear_error(void) { c2op__has_error = 0; }
+/* Clears the last error; every public fallible entry point calls it first.
+ * A load, and a store only after a failure: in a loop of 16-float calls
+ * the unconditional store cost 6-9% (in-process A/B; a store competes
+ * with the kernel's for the store port, docs/PERFORMANCE.md, "Call
+ * overhead"); 1 and 4 KiB calls read level. */
+static inline void c2op__clear_error(void) {
+  if (c2op__has_error) c2op__has_error = 0;
+}
 
 /* One-line error returns. */
 #define C2OP_RETURN_IF(cond, status, ...)                                      \
