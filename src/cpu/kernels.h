@@ -73,7 +73,7 @@ typedef struct {
    * than the L2 cache (cpu/unary_cpu.c, C2OP__ROWS_FORWARD_BYTES). contig
    * runs a pass backward when y sits just past x modulo the page (4K
    * aliasing, cpu/negate_x86.h), which pays on a single pass; but rows
-   * taken each backward while the sweep moves forward lost 9-21% at
+   * taken each backward while the sweep moves forward lost 9-20% at
    * 768 KiB-4 MiB (Zen 4 VM, rows of 1000 and 4000 bytes, y 64 bytes past
    * x; docs/PERFORMANCE.md, "Rows that run backward"). NULL where contig
    * never runs backward (then the driver takes contig). */

@@ -72,7 +72,7 @@
  * thread runs each row forward (kernel->contig_fwd). contig runs a row
  * backward when y sits 1-512 bytes past x modulo the page, against 4K
  * aliasing; that gains on one long pass, and on rows held in the L2, but
- * descending rows inside an ascending sweep out of the L2 lost 9-21% at
+ * descending rows inside an ascending sweep out of the L2 lost 9-20% at
  * 768 KiB-4 MiB of rows of 1000 and 4000 bytes (Zen 4 VM, L2 1 MiB, y 64
  * bytes past x, in-process A/B of the two loops, medians of 15-21 paired
  * rounds); at 512 KiB the two were level, and up to 256 KiB backward
