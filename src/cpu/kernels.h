@@ -74,7 +74,7 @@ typedef struct {
    * runs a pass backward when y sits just past x modulo the page (4K
    * aliasing, cpu/negate_x86.h), which pays on a single pass; but rows
    * taken each backward while the sweep moves forward lost 9-20% at
-   * 768 KiB-4 MiB (Zen 4 VM, rows of 1000 and 4000 bytes, y 64 bytes past
+   * 768 KiB-4 MiB (Zen 4 VM, rows of 4000 and 16000 bytes, y 64 bytes past
    * x; docs/PERFORMANCE.md, "Rows that run backward"). NULL where contig
    * never runs backward (then the driver takes contig). */
   c2op__contig_fn contig_fwd;

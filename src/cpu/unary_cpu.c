@@ -73,12 +73,13 @@
  * backward when y sits 1-512 bytes past x modulo the page, against 4K
  * aliasing; that gains on one long pass, and on rows held in the L2, but
  * descending rows inside an ascending sweep out of the L2 lost 9-20% at
- * 768 KiB-4 MiB of rows of 1000 and 4000 bytes (Zen 4 VM, L2 1 MiB, y 64
+ * 768 KiB-4 MiB of rows of 4000 and 16000 bytes (Zen 4 VM, L2 1 MiB, y 64
  * bytes past x, in-process A/B of the two loops, medians of 15-21 paired
- * rounds); at 512 KiB the two were level, and up to 256 KiB backward
- * gained 2-14%. Into a compact y from padded rows the distance changes
- * from row to row, and one row in eight ran backward: 4% of the pass
- * (docs/PERFORMANCE.md, "Rows that run backward"). */
+ * rounds); at 512 KiB the two were within 3% either way in two runs, and
+ * at 128-256 KiB backward gained 2-10%. Into a compact y from padded rows
+ * the distance changes from row to row, and one row in eight ran
+ * backward: 4% of the pass (docs/PERFORMANCE.md, "Rows that run
+ * backward"). */
 #define C2OP__ROWS_FORWARD_BYTES ((int64_t)512 << 10)
 
 /* The contiguous kernel for each row of a sweep of `bytes` of x per
