@@ -3,8 +3,9 @@
  * A call on a small tensor costs more in checks than in work, so the
  * common cases are tested before the full checks: first dense ones and
  * 2-D rows of up to 2^31 elements (c2op__fast_direct, cpu/unary_cpu.h,
- * inline in each op's entry point), then the rest of them
- * (c2op__plan_fast, in a noinline function of each op). Anything else,
+ * inline in each op's entry point for up to 3 dims, in a noinline
+ * function of each op for more), then the rest of them (c2op__plan_fast,
+ * in a noinline function of each op). Anything else,
  * an error included, gets 0 from them and goes on to the full checks,
  * which say what is wrong: nothing here reports. */
 #ifndef C2OP_CORE_FAST_PATH_H

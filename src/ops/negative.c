@@ -170,7 +170,9 @@ c2op_status c2op_negative_ex(const c2op_context *ctx, const DLTensor *x, DLTenso
    * cost more than a small tensor's work; the result is the same. Dense
    * tensors with the fewest checks (docs/PERFORMANCE.md, "Call overhead"):
    * small ones straight to the kernel, larger ones to the driver without a
-   * plan; then padded rows; then the rest. */
+   * plan; then padded rows; then the rest. More than 3 dims leave first,
+   * before the entry point needs any register it must save
+   * (C2OP__DIRECT_MAX_DIMS). */
   if (x && y && (uint32_t)x->ndim > C2OP__DIRECT_MAX_DIMS) return negative_more_dims(ctx, x, y);
   c2op__span span;
   const int fast = x && y ? c2op__fast_direct(x, y, &span) : C2OP__FAST_NONE;
