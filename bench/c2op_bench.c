@@ -33,12 +33,14 @@
  *   c2op-bench-peers; `make bench` builds it); --no-peers leaves them out.
  *
  * Usage: c2op-bench [--quick | --smoke] [--json PATH] [--sizes LIST] [--dtypes LIST]
- *                   [--layouts LIST] [--modes LIST] [--threads LIST]
+ *                   [--layouts LIST] [--modes LIST] [--threads LIST] [--reps N]
  *   sizes in bytes per tensor, with K/M/G suffixes: 1K,64K,1G
  *   dtypes: int8,float16,float32,float64,complex128
  *   layouts: contiguous,padded,transposed,shifted    modes: out,inplace
  *   (shifted: contiguous with y 64 bytes past x modulo 4 KiB; out of place)
  *   threads: 1,N (N = online CPUs) or numbers
+ * --reps N: repetitions per candidate (default 7, and 5 on rows of 256 MiB
+ * and more; a given N holds for every row: bench/confirm.py's reruns).
  * --only-c2op: c2op alone (threshold sweeps: bench/sweep.py).
  * --peers DIR: where to find the peer modules; --no-peers: none.
  * --quick: fewer sizes and dtypes, shorter repetitions. --smoke: sizes 1K,
@@ -119,6 +121,7 @@ typedef struct {
   int32_t threads[MAX_LIST];
   int num_threads;
   int reps;        /* repetitions per candidate (median of these) */
+  int reps_given;  /* --reps was given: rows of 256 MiB and more take it too */
   double rep_secs; /* target duration of one repetition */
 } options;
 
@@ -672,7 +675,7 @@ static void run_row(FILE *json, const options *o, const dtype_info *dt, int64_t 
   if (o->only_c2op)
     for (int i = 1; i < NUM_CANDIDATES; i++)
       c[i].enabled = 0;
-  const int reps = r.bytes >= ((int64_t)256 << 20) && o->reps > 5 ? 5 : o->reps;
+  const int reps = r.bytes >= ((int64_t)256 << 20) && o->reps > 5 && !o->reps_given ? 5 : o->reps;
   measure(c, &r, reps, o->rep_secs);
   report_row(json, &r, nominal, c, ok && !g_status_failed);
   if (!ok) g_status_failed = 1;
@@ -851,7 +854,7 @@ int main(int argc, char **argv) {
     } else if (v && strcmp(a, "--threads") == 0) {
       parse_list(v, add_threads, &o), i++;
     } else if (v && strcmp(a, "--reps") == 0) {
-      o.reps = atoi(v), i++;
+      o.reps = atoi(v), o.reps_given = 1, i++;
     } else {
       fprintf(stderr, "usage: see the comment at the top of bench/c2op_bench.c\n");
       return 2;

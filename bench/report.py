@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Tables, target verdicts and the plot from c2op-bench's and bench_python's JSON.
 
-Usage: report.py --c2op c2op.json [--python python.json] [--markdown OUT.md]
-                 [--png OUT.png]
+Usage: report.py --c2op c2op.json [--python python.json] [--confirm confirm.json]
+                 [--markdown OUT.md] [--png OUT.png]
 
 Every figure is a median GB/s (bytes read plus written) from the two JSON
 files; ratios are c2op's GB/s over the other's, from the same run of each
@@ -18,10 +18,22 @@ ones the NumPy and PyTorch targets use. bench_python.py's figures
 with the Python call overhead; where c2op-bench has no peer figure, the
 verdict falls back to them (the overhead taken out where that estimate
 exists) and says so.
+
+With --confirm (bench/confirm.py's reruns of the rows that fell below a
+target or came near it), a second table judges the targets that compare
+rows on the full run's rounds and the reruns' together, round by round
+(bench/bench_stats.py): a row counts as below its bar when the median of
+its per-round ratios is, and as significantly slower when, besides, c2op
+took longer in so many of its rounds that equal speed would give that
+many less than once in a hundred (a one-sided sign test).
 """
 import argparse
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_stats as bs  # noqa: E402
 
 
 def human(b):
@@ -379,6 +391,48 @@ def verdicts(d):
     return out
 
 
+def confirmed(d, conf):
+    """(target, verdict, figure) for the row targets, on the full run's
+    rounds and the reruns' (conf: bench/confirm.py's JSON) together."""
+    reruns = {}
+    for r in conf["rows"]:
+        reruns.setdefault(bs.key(r), []).append(r)
+    per = {t[0]: [] for t in bs.TARGETS}
+    for k, r in d.crows.items():
+        for t in bs.row_targets(r):
+            other = bs.TARGET[t][2]
+            more = [m for m in reruns.get(k, []) if bs.has(m, other)]
+            row = bs.pooled(r, *more) if more else r
+            v = bs.paired_speed(row, other)
+            if v is None:
+                continue
+            slow, n = bs.slower_rounds(row, other)
+            per[t].append((v, k, bool(more), slow, n, bs.sign_p(slow, n)))
+    out = []
+    for t, name, other, bar in bs.TARGETS:
+        rows = per[t]
+        if not rows:
+            continue
+        below = sorted(x for x in rows if x[0] < bar)
+        sig = [x for x in below if x[5] < 0.01]
+        if not below:
+            verdict = "**met**"
+        else:
+            verdict = "not met: %d below, %s significantly" % (
+                len(below), "none" if not sig else "%d" % len(sig))
+        worst = min(rows)
+        fig = "%d rows, %d rerun; min %.3fx (%s %s %s %s %d thr, slower in %d of %d rounds)" % (
+            len(rows), sum(1 for x in rows if x[2]), worst[0], worst[1][0], human(worst[1][1]),
+            worst[1][2], worst[1][3], worst[1][4], worst[3], worst[4])
+        if below:
+            fig += "; below %.2f: " % bar + "; ".join(
+                "%s %s %s %s %d thr %.3fx (%d/%d, p %.2g)" % (
+                    x[1][0], human(x[1][1]), x[1][2], x[1][3], x[1][4], x[0], x[3], x[4], x[5])
+                for x in below)
+        out.append((name, verdict, fig))
+    return out
+
+
 def plot(d, path):
     import matplotlib
     matplotlib.use("Agg")
@@ -419,6 +473,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--c2op", required=True)
     ap.add_argument("--python")
+    ap.add_argument("--confirm")
     ap.add_argument("--markdown")
     ap.add_argument("--png")
     a = ap.parse_args()
@@ -460,6 +515,13 @@ def main():
     md.append("\n### Targets\n")
     md.append(table(["target", "met", "figure"],
                     [[t, "**met**" if m else "not met", f] for t, m, f in verdicts(d)]))
+    if a.confirm:
+        conf = load(a.confirm)
+        md.append("\n### Targets after the reruns (%d rows rerun with %d rounds each: "
+                  "bench/confirm.py; ratios are medians of per-round ratios over the full "
+                  "run's rounds and the reruns'; significantly: sign test, p < 0.01)\n" % (
+                      len(conf["rows"]), conf["reps"]))
+        md.append(table(["target", "verdict", "figure"], [list(x) for x in confirmed(d, conf)]))
     md.append("\n### float32, out of place, 1 thread (GB/s and c2op's ratio)\n")
     md.append(main_table(d, 1))
     md.append("\n### Every width, out of place, 1 thread (GB/s, ratio to float32)\n")
