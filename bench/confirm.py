@@ -90,7 +90,7 @@ def main():
         todo = todo[:a.limit]
     print("confirm: %d of %d rows near or below a target's bar (margin %.0f%%), %d rounds each"
           % (len(todo), len(full["rows"]), 100 * a.margin, a.reps))
-    out = {"reps": a.reps, "margin": a.margin, "of": os.path.abspath(a.c2op), "rows": []}
+    out = {"reps": a.reps, "margin": a.margin, "of": a.c2op, "rows": []}
     t0 = time.time()
     for i, (r, why) in enumerate(todo):
         got = rerun(a.bench, r, a.reps)
