@@ -5,6 +5,8 @@ target of issue 4 or came near it, and writes the new rows as JSON.
 Usage: confirm.py --c2op c2op.json --bench PATH/c2op-bench --json OUT.json
                   [--reps 11] [--margin 0.05] [--limit N]
 
+(After a --quick full run the reruns are quick too, with 5 rounds.)
+
 A row of c2op-bench's full run has 7 rounds (5 from 256 MiB on), and on the
 development VM a row's figure moves by 10-20% from one run to the next (the
 host's other guests). So a full run puts some rows below a bar by chance,
@@ -50,12 +52,14 @@ def selected(rows, margin):
     return out
 
 
-def rerun(bench, r, reps):
+def rerun(bench, r, reps, quick):
     dt, size, mode, layout, threads = bs.key(r)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "row.json")
         cmd = [bench, "--sizes", str(size), "--dtypes", dt, "--layouts", layout, "--modes", mode,
                "--threads", str(threads), "--reps", str(reps), "--json", path]
+        if quick:
+            cmd.append("--quick")  # (shorter rounds, as in the full run)
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if p.returncode != 0:
             raise RuntimeError("%s failed (%d):\n%s" % (" ".join(cmd), p.returncode, p.stdout))
@@ -79,12 +83,16 @@ def main():
     ap.add_argument("--c2op", required=True, help="c2op-bench's JSON of the full run")
     ap.add_argument("--bench", required=True, help="the c2op-bench that made it")
     ap.add_argument("--json", required=True, help="where the reruns go")
-    ap.add_argument("--reps", type=int, default=11)
+    ap.add_argument("--reps", type=int, default=0,
+                    help="rounds a rerun (default 11; 5 after a --quick run)")
     ap.add_argument("--margin", type=float, default=0.05)
     ap.add_argument("--limit", type=int, default=0, help="rerun at most this many rows (0: all)")
     a = ap.parse_args()
     with open(a.c2op) as f:
         full = json.load(f)
+    quick = bool(full.get("quick"))
+    if a.reps <= 0:
+        a.reps = 5 if quick else 11
     todo = selected(full["rows"], a.margin)
     if a.limit:
         todo = todo[:a.limit]
@@ -93,7 +101,7 @@ def main():
     out = {"reps": a.reps, "margin": a.margin, "of": a.c2op, "rows": []}
     t0 = time.time()
     for i, (r, why) in enumerate(todo):
-        got = rerun(a.bench, r, a.reps)
+        got = rerun(a.bench, r, a.reps, quick)
         got["rerun_for"] = why
         out["rows"].append(got)
         figs = ", ".join("%s %.3f" % (t, bs.paired_speed(got, bs.TARGET[t][2]))
