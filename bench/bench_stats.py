@@ -90,9 +90,8 @@ def paired_speed(r, other):
     """Median over rounds of other's time over c2op's (c2op's speed over
     the other's), or None without samples."""
     a, b = r["c2op"]["samples_s"], r[other]["samples_s"]
-    if len(a) != len(b) or not a:
-        return None
-    return median([y / x for x, y in zip(a, b) if x > 0])
+    ratios = [y / x for x, y in zip(a, b) if x > 0] if len(a) == len(b) else []
+    return median(ratios) if ratios else None
 
 
 def slower_rounds(r, other):

@@ -26,8 +26,9 @@ def row(dtype="float32", size=1024, mode="out", layout="contiguous", threads=1, 
     r = {"dtype": dtype, "nominal_bytes": size, "bytes": size, "mode": mode, "layout": layout,
          "threads": threads}
     for name, samples in cands.items():
-        r[name] = {"samples_s": list(samples), "median_s": bs.median(samples),
-                   "gbps": 2.0 * size / bs.median(samples) / 1e9}
+        m = bs.median(samples)
+        r[name] = {"samples_s": list(samples), "median_s": m,
+                   "gbps": 2.0 * size / m / 1e9 if m else 0.0}
     return r
 
 
@@ -48,6 +49,8 @@ r = row(c2op=[1.0, 2.0, 3.0, 4.0, 5.0], xnnpack=[1.1, 2.2, 2.7, 3.6, 5.5])
 check(abs(bs.paired_speed(r, "xnnpack") - 1.1) < 1e-12, "paired_speed is the per-round median")
 check(abs(r["xnnpack"]["median_s"] / r["c2op"]["median_s"] - 0.9) < 1e-12, "(medians: 0.9)")
 check(bs.slower_rounds(r, "xnnpack") == (2, 5), "slower_rounds counts the two slower rounds")
+check(bs.paired_speed(row(c2op=[1, 2], ref=[1]), "ref") is None, "no pairs: no ratio")
+check(bs.paired_speed(row(c2op=[0.0], ref=[1.0]), "ref") is None, "a zero time: no ratio")
 r = row(c2op=[1.0, 1.2, 1.0], ref=[1.1, 1.0, 1.1])
 check(bs.slower_rounds(r, "ref") == (1, 3), "slower_rounds counts the one slower round")
 
