@@ -13,7 +13,8 @@ by round:
   slower_rounds  in how many of the rounds c2op took longer;
   sign_p         the chance of at least that many slower rounds if the two
                  ran at equal speed (a one-sided sign test): a small value
-                 says c2op is slower, not just unlucky.
+                 says c2op is slower, not just unlucky;
+  sign_test      that chance both ways, on the rounds where the two differ.
 """
 
 from math import comb
@@ -98,6 +99,16 @@ def slower_rounds(r, other):
     """(rounds where c2op took longer than `other`, rounds)."""
     a, b = r["c2op"]["samples_s"], r[other]["samples_s"]
     return sum(1 for x, y in zip(a, b) if x > y), min(len(a), len(b))
+
+
+def sign_test(r, other):
+    """(p that c2op is slower, p that it is faster): sign_p of the rounds
+    it took longer, and of those it took less time, among the rounds
+    where the two differ (ties left out, as the sign test does)."""
+    a, b = r["c2op"]["samples_s"], r[other]["samples_s"]
+    slower = sum(1 for x, y in zip(a, b) if x > y)
+    faster = sum(1 for x, y in zip(a, b) if x < y)
+    return sign_p(slower, slower + faster), sign_p(faster, slower + faster)
 
 
 def sign_p(k, n):

@@ -407,7 +407,7 @@ def confirmed(d, conf):
             if v is None:
                 continue
             slow, n = bs.slower_rounds(row, other)
-            per[t].append((v, k, bool(more), slow, n, bs.sign_p(slow, n)))
+            per[t].append((v, k, bool(more), slow, n, bs.sign_test(row, other)[0]))
     out = []
     for t, name, other, bar in bs.TARGETS:
         rows = per[t]
@@ -430,6 +430,37 @@ def confirmed(d, conf):
                     x[1][0], human(x[1][1]), x[1][2], x[1][3], x[1][4], x[0], x[3], x[4], x[5])
                 for x in below)
         out.append((name, verdict, fig))
+    return out
+
+
+def calibration(d, conf):
+    """Rows where c2op is significantly slower or faster (sign test, p <
+    0.01 each way) than each peer, and than itself: both transposed against
+    its contiguous reference from 4 KiB on, where the two run the same code
+    (at 1 KiB the transposed call makes a few more checks). On the full
+    run's rounds and the reruns' together."""
+    reruns = {}
+    for r in conf["rows"]:
+        reruns.setdefault(bs.key(r), []).append(r)
+    comps = (("c2op against itself: both transposed against contiguous, 4 KiB and up",
+              "ref", lambda r: r["layout"] == "transposed" and r["nominal_bytes"] >= 4096),
+             ("XNNPACK", "xnnpack", lambda r: True),
+             ("NumPy's inner loop", "numpy", lambda r: True),
+             ("at::neg_out", "torch", lambda r: True))
+    out = []
+    for name, other, take in comps:
+        n = slower = faster = 0
+        for k, r in d.crows.items():
+            if not take(r) or not bs.has(r, other):
+                continue
+            more = [m for m in reruns.get(k, []) if bs.has(m, other)]
+            row = bs.pooled(r, *more) if more else r
+            p_slower, p_faster = bs.sign_test(row, other)
+            n += 1
+            slower += p_slower < 0.01
+            faster += p_faster < 0.01
+        if n:
+            out.append([name, "%d" % n, "%d" % slower, "%d" % faster])
     return out
 
 
@@ -522,6 +553,12 @@ def main():
                   "run's rounds and the reruns'; significantly: sign test, p < 0.01)\n" % (
                       len(conf["rows"]), conf["reps"]))
         md.append(table(["target", "verdict", "figure"], [list(x) for x in confirmed(d, conf)]))
+        md.append("\nHow often the test finds c2op significantly slower or faster (p < 0.01 each "
+                  "way) than a peer, and than itself where both sides run the same code (rounds "
+                  "minutes or less apart are not independent on a busy host: the last line says "
+                  "how often the test errs here):\n")
+        md.append(table(["compared with", "rows", "c2op significantly slower",
+                         "c2op significantly faster"], calibration(d, conf)))
     md.append("\n### float32, out of place, 1 thread (GB/s and c2op's ratio)\n")
     md.append(main_table(d, 1))
     md.append("\n### Every width, out of place, 1 thread (GB/s, ratio to float32)\n")

@@ -39,6 +39,13 @@ check(abs(bs.sign_p(15, 18) - sum(comb(18, i) for i in range(15, 19)) / 2 ** 18)
       "sign_p(15, 18) is the binomial tail")
 check(bs.sign_p(13, 16) > 0.01 > bs.sign_p(14, 16), "p < 0.01 from 14 of 16 rounds")
 
+# sign_test: both ways, ties left out
+r = row(c2op=[1.0] * 8 + [2.0, 2.0], ref=[1.0] * 8 + [1.0, 1.0])
+check(bs.sign_test(r, "ref") == (0.25, 1.0), "sign_test on 2 differing rounds of 10: %s"
+      % (bs.sign_test(r, "ref"),))
+r = row(c2op=[1.0] * 7, ref=[1.1] * 7)
+check(bs.sign_test(r, "ref") == (1.0, 1 / 128), "sign_test: faster in 7 of 7")
+
 # median
 check(bs.median([3, 1, 2]) == 2 and bs.median([4, 1, 2, 3]) == 2.5, "median, odd and even")
 
@@ -110,6 +117,21 @@ check("1 MiB" not in x[1].split("below")[1], "the row the reruns cleared is not 
 d = report.Data({"rows": [row(size=1 << 20, c2op=[1.0] * 7, xnnpack=[1.1] * 7)]}, None)
 v = {name: verdict for name, verdict, _ in report.confirmed(d, {"reps": 11, "rows": []})}
 check(v[bs.TARGET["xnnpack"][1]] == "**met**", "met when no row is below")
+
+# report.calibration: significant each way, against a peer and against itself
+full = [
+    row(size=4096, layout="transposed", c2op=[1.0] * 7, ref=[0.9] * 7),     # slower 7/7
+    row(size=1024, layout="transposed", c2op=[1.0] * 7, ref=[0.9] * 7),     # 1 KiB: left out
+    row(size=1 << 20, layout="transposed", c2op=[1.0] * 7, ref=[1.0] * 7),  # ties: neither
+    row(size=1 << 20, c2op=[1.0] * 7, xnnpack=[1.1] * 7),                   # faster 7/7
+    row(size=4 << 20, c2op=[1.0] * 7, xnnpack=[0.9, 1.1] * 3 + [0.9]),      # 4 of 7: neither
+]
+cal = {c[0]: c[1:] for c in report.calibration(report.Data({"rows": full}, None),
+                                               {"reps": 11, "rows": []})}
+itself = [v for k, v in cal.items() if k.startswith("c2op against itself")]
+check(itself == [["2", "1", "0"]], "against itself from 4 KiB: 2 rows, 1 slower: %s" % itself)
+check(cal.get("XNNPACK") == ["2", "0", "1"], "XNNPACK: 2 rows, 1 faster: %s" % cal.get("XNNPACK"))
+check("NumPy's inner loop" not in cal, "no NumPy row, no NumPy line")
 
 if failures:
     print("%d checks failed" % len(failures))
