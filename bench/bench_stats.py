@@ -118,6 +118,21 @@ def sign_p(k, n):
     return sum(comb(n, i) for i in range(k, n + 1)) / 2.0 ** n
 
 
+def reruns_by_key(conf):
+    """bench/confirm.py's rows (conf: its JSON, or None), by key."""
+    out = {}
+    for r in (conf or {}).get("rows", []):
+        out.setdefault(key(r), []).append(r)
+    return out
+
+
+def with_reruns(r, reruns, other):
+    """Row r of the full run pooled with its reruns (reruns_by_key) that
+    have `other`; r itself when there are none."""
+    more = [m for m in reruns.get(key(r), []) if has(m, other)]
+    return pooled(r, *more) if more else r
+
+
 def pooled(first, *more):
     """A row whose candidates' samples are first's followed by each of
     more's (rows of the same key from later runs), candidate by candidate;

@@ -43,10 +43,6 @@ def human(b):
     return "%d B" % b
 
 
-def key(r):
-    return (r["dtype"], r["nominal_bytes"], r["mode"], r["layout"], r["threads"])
-
-
 def load(path):
     with open(path) as f:
         return json.load(f)
@@ -56,8 +52,8 @@ class Data:
     def __init__(self, c, py):
         self.c = c
         self.py = py
-        self.crows = {key(r): r for r in c["rows"]}
-        self.prows = {key(r): r for r in (py["rows"] if py else [])}
+        self.crows = {bs.key(r): r for r in c["rows"]}
+        self.prows = {bs.key(r): r for r in (py["rows"] if py else [])}
         self.sizes = sorted({r["nominal_bytes"] for r in c["rows"]})
         self.threads = sorted({r["threads"] for r in c["rows"]})
         self.nthreads = max(self.threads)
@@ -98,8 +94,8 @@ def losing_every_round(d, r, other):
     when the JSON's samples are not in round order (older files)."""
     if not d.c.get("samples_in_repetition_order"):
         return None
-    a, b = r["c2op"]["samples_s"], r[other]["samples_s"]
-    return len(a) == len(b) and len(a) > 1 and all(x > y for x, y in zip(a, b))
+    slow, n = bs.slower_rounds(r, other)
+    return len(r["c2op"]["samples_s"]) == len(r[other]["samples_s"]) and n > 1 and slow == n
 
 
 def below_figure(d, below, other):
@@ -258,9 +254,7 @@ def threads_table(d):
 def verdicts(d):
     """(target, met, figure) for every target of issue 4."""
     out = []
-    L = {"L1": [s for s in d.sizes if 2 * s <= 32 << 10],
-         "L2": [s for s in d.sizes if 32 << 10 < 2 * s <= 512 << 10],
-         "L3": [s for s in d.sizes if 512 << 10 < 2 * s <= 8 << 20]}
+    L = {lvl: [s for s in d.sizes if bs.cache_level(s) == lvl] for lvl in ("L1", "L2", "L3")}
     for lvl, sizes in L.items():
         rs = [(s, ratio(d.g("c2op", "float32", s), d.g("memcpy", "float32", s))) for s in sizes]
         rs = [(s, r) for s, r in rs if r is not None]
@@ -394,20 +388,17 @@ def verdicts(d):
 def confirmed(d, conf):
     """(target, verdict, figure) for the row targets, on the full run's
     rounds and the reruns' (conf: bench/confirm.py's JSON) together."""
-    reruns = {}
-    for r in conf["rows"]:
-        reruns.setdefault(bs.key(r), []).append(r)
+    reruns = bs.reruns_by_key(conf)
     per = {t[0]: [] for t in bs.TARGETS}
     for k, r in d.crows.items():
         for t in bs.row_targets(r):
             other = bs.TARGET[t][2]
-            more = [m for m in reruns.get(k, []) if bs.has(m, other)]
-            row = bs.pooled(r, *more) if more else r
+            row = bs.with_reruns(r, reruns, other)
             v = bs.paired_speed(row, other)
             if v is None:
                 continue
             slow, n = bs.slower_rounds(row, other)
-            per[t].append((v, k, bool(more), slow, n, bs.sign_test(row, other)[0]))
+            per[t].append((v, k, row is not r, slow, n, bs.sign_test(row, other)[0]))
     out = []
     for t, name, other, bar in bs.TARGETS:
         rows = per[t]
@@ -439,9 +430,7 @@ def calibration(d, conf):
     its contiguous reference from 4 KiB on, where the two run the same code
     (at 1 KiB the transposed call makes a few more checks). On the full
     run's rounds and the reruns' together."""
-    reruns = {}
-    for r in conf["rows"]:
-        reruns.setdefault(bs.key(r), []).append(r)
+    reruns = bs.reruns_by_key(conf)
     comps = (("c2op against itself: both transposed against contiguous, 4 KiB and up",
               "ref", lambda r: r["layout"] == "transposed" and r["nominal_bytes"] >= 4096),
              ("XNNPACK", "xnnpack", lambda r: True),
@@ -450,11 +439,10 @@ def calibration(d, conf):
     out = []
     for name, other, take in comps:
         n = slower = faster = 0
-        for k, r in d.crows.items():
+        for r in d.crows.values():
             if not take(r) or not bs.has(r, other):
                 continue
-            more = [m for m in reruns.get(k, []) if bs.has(m, other)]
-            row = bs.pooled(r, *more) if more else r
+            row = bs.with_reruns(r, reruns, other)
             p_slower, p_faster = bs.sign_test(row, other)
             n += 1
             slower += p_slower < 0.01

@@ -69,6 +69,15 @@ check(p["c2op"]["samples_s"] == [1, 2, 7, 8, 9] and p["torch"]["samples_s"] == [
       "pooled appends each candidate's samples")
 check("numpy" not in p and p["dtype"] == "float32", "pooled drops a candidate a rerun lacks")
 
+# with_reruns: a full-run row pooled with its reruns that have the candidate
+a = row(c2op=[1, 2], torch=[3, 4])
+idx = bs.reruns_by_key({"rows": [row(c2op=[5], torch=[6]), row(c2op=[7], numpy=[8]),
+                                 row(size=2048, c2op=[9], torch=[10])]})
+check(bs.with_reruns(a, idx, "torch")["torch"]["samples_s"] == [3, 4, 6],
+      "with_reruns pools the same row's rerun that has the candidate")
+check(bs.with_reruns(a, idx, "xnnpack") is a, "with_reruns: no rerun with it, the row itself")
+check(bs.reruns_by_key(None) == {}, "no reruns file: no reruns")
+
 # cache levels and the targets of a row
 check([bs.cache_level(s) for s in (1024, 16384, 65536, 262144, 1 << 20, 4 << 20, 16 << 20)] ==
       ["L1", "L1", "L2", "L2", "L3", "L3", None], "cache levels by x and y together")
